@@ -1,0 +1,48 @@
+# fazhi — see README.md
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench sysdeps venv messages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "fazhi needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+run: sysdeps $(STAMP)
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v 0
+	@$(PY) manage.py demo_logins
+	@echo "fazhi: serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(VENV)/bin/gunicorn fazhi.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-2} --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+
+test: sysdeps $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(PY) scripts/check_messages.py
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+messages: $(STAMP)
+	cd fazhi && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	cd fazhi && ../$(PY) ../manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 var/static
