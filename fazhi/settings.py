@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "simple_history",
+    "fazhi.lib",
     "fazhi.accounts",
     "fazhi.org",
 ]
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fazhi.accounts.middleware.ForcePasswordChangeMiddleware",
 ]
 
 ROOT_URLCONF = "fazhi.urls"
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "fazhi.accounts.context_processors.navigation",
             ],
         },
     },
@@ -188,3 +191,6 @@ LOGGING = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 AXES_USERNAME_CALLABLE = "fazhi.accounts.backends.axes_username"
+# Lockout counts failures per account, not per IP address: staff of one bureau share one office
+# network address, and the anonymous public side must never key anything on addresses.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

@@ -41,7 +41,7 @@ class FazhiUserManager(UserManager):
         if scope.superuser:
             return self.all()
         managed = Membership.objects.managed_by(scope)
-        return self.filter(pk__in=managed.values("user_id"))
+        return self.filter(pk__in=managed.values("user_id"), is_superuser=False)
 
 
 class User(AbstractUser):
@@ -76,15 +76,15 @@ class MembershipQuerySet(models.QuerySet):
         q = Q(pk__in=[])
         for prefix in scope.committee_prefixes:
             q |= (
-                Q(region_id__startswith=prefix)
-                | Q(unit__region_id__startswith=prefix)
-                | Q(officer__unit__region_id__startswith=prefix)
-                | Q(school__region_id__startswith=prefix)
-                | Q(school_class__school__region_id__startswith=prefix)
+                Q(region__code__startswith=prefix)
+                | Q(unit__region__code__startswith=prefix)
+                | Q(officer__unit__region__code__startswith=prefix)
+                | Q(school__region__code__startswith=prefix)
+                | Q(school_class__school__region__code__startswith=prefix)
             )
         for prefix in scope.education_prefixes:
-            q |= Q(role=Role.SCHOOL_ADMIN, school__region_id__startswith=prefix) | Q(
-                role=Role.TEACHER, school_class__school__region_id__startswith=prefix
+            q |= Q(role=Role.SCHOOL_ADMIN, school__region__code__startswith=prefix) | Q(
+                role=Role.TEACHER, school_class__school__region__code__startswith=prefix
             )
         return self.filter(q)
 
@@ -155,3 +155,29 @@ class Membership(models.Model):
         if self.role == Role.OFFICER:
             return f"{obj.unit.name} {obj.name}"
         return getattr(obj, "full_name", None) or str(obj)
+
+
+def membership_region_code(membership: Membership) -> str:
+    """The region code of whatever a membership is scoped to."""
+    obj = membership.scope_object
+    if membership.role in (Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.INSPECTOR):
+        return obj.code
+    if membership.role == Role.LIAISON:
+        return obj.region_id
+    if membership.role == Role.OFFICER:
+        return obj.unit.region_id
+    if membership.role == Role.SCHOOL_ADMIN:
+        return obj.region_id
+    return obj.school.region_id
+
+
+def can_grant(scope, membership: Membership) -> bool:
+    """May a user with `scope` grant (or revoke) this membership?"""
+    if scope.superuser:
+        return True
+    code = membership_region_code(membership)
+    if any(code.startswith(p) for p in scope.committee_prefixes):
+        return True
+    return membership.role in (Role.SCHOOL_ADMIN, Role.TEACHER) and any(
+        code.startswith(p) for p in scope.education_prefixes
+    )

@@ -167,14 +167,14 @@ class Unit(models.Model):
     @classmethod
     def scope_q(cls, scope) -> Q:
         return (
-            _prefix_q("region_id", scope.region_prefixes)
+            _prefix_q("region__code", scope.region_prefixes)
             | Q(pk__in=scope.unit_ids)
             | Q(pk__in=scope.officer_unit_ids)
         )
 
     @classmethod
     def edit_q(cls, scope) -> Q:
-        return _prefix_q("region_id", scope.committee_prefixes) | Q(pk__in=scope.unit_ids)
+        return _prefix_q("region__code", scope.committee_prefixes) | Q(pk__in=scope.unit_ids)
 
     def liaisons(self):
         from fazhi.accounts.models import Membership
@@ -234,14 +234,14 @@ class School(models.Model):
     @classmethod
     def scope_q(cls, scope) -> Q:
         return (
-            _prefix_q("region_id", scope.region_prefixes)
+            _prefix_q("region__code", scope.region_prefixes)
             | Q(pk__in=scope.school_ids)
             | Q(pk__in=scope.class_school_ids)
         )
 
     @classmethod
     def edit_q(cls, scope) -> Q:
-        return _prefix_q("region_id", scope.committee_prefixes + scope.education_prefixes) | Q(
+        return _prefix_q("region__code", scope.committee_prefixes + scope.education_prefixes) | Q(
             pk__in=scope.school_ids
         )
 
@@ -322,7 +322,7 @@ class SchoolClass(models.Model):
     @classmethod
     def scope_q(cls, scope) -> Q:
         return (
-            _prefix_q("school__region_id", scope.region_prefixes)
+            _prefix_q("school__region__code", scope.region_prefixes)
             | Q(school_id__in=scope.school_ids)
             | Q(pk__in=scope.class_ids)
         )
@@ -330,7 +330,7 @@ class SchoolClass(models.Model):
     @classmethod
     def edit_q(cls, scope) -> Q:
         return (
-            _prefix_q("school__region_id", scope.committee_prefixes + scope.education_prefixes)
+            _prefix_q("school__region__code", scope.committee_prefixes + scope.education_prefixes)
             | Q(school_id__in=scope.school_ids)
             | Q(pk__in=scope.class_ids)
         )
@@ -387,11 +387,11 @@ class Officer(models.Model):
     @classmethod
     def scope_q(cls, scope) -> Q:
         return (
-            _prefix_q("unit__region_id", scope.region_prefixes)
+            _prefix_q("unit__region__code", scope.region_prefixes)
             | Q(unit_id__in=scope.unit_ids)
             | Q(pk__in=scope.officer_ids)
         )
 
     @classmethod
     def edit_q(cls, scope) -> Q:
-        return _prefix_q("unit__region_id", scope.committee_prefixes) | Q(unit_id__in=scope.unit_ids)
+        return _prefix_q("unit__region__code", scope.committee_prefixes) | Q(unit_id__in=scope.unit_ids)

@@ -1,0 +1,31 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fazhi.accounts import permissions as perms
+from fazhi.accounts.scope import scope_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    items = [(_("Home"), "accounts:home", True)]
+    items += [
+        (_("Units"), "org:unit_list", perms.can_see_units(scope)),
+        (_("Schools"), "org:school_list", perms.can_see_schools(scope)),
+        (_("Classes"), "org:class_list", perms.can_see_schools(scope)),
+        (_("Officers"), "org:officer_list", perms.can_see_officers(scope)),
+        (_("Roster"), "org:roster", perms.can_import_roster(scope)),
+        (_("Accounts"), "accounts:user_list", perms.can_manage_users(scope)),
+        (_("Change log"), "org:change_log", perms.can_see_history(scope)),
+    ]
+    path = request.path
+    nav = []
+    for label, name, allowed in items:
+        if not allowed:
+            continue
+        url = reverse(name)
+        current = path == url if url == "/" else path.startswith(url)
+        nav.append({"label": label, "url": url, "current": current})
+    return {"nav_items": nav, "scope": scope}

@@ -1,0 +1,139 @@
+"""The home page: for each role the user holds, what there is to do in their scope."""
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fazhi.accounts.models import Membership, Role
+from fazhi.accounts.scope import scope_for
+from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
+
+
+def _url(name, **query):
+    from urllib.parse import urlencode
+
+    return reverse(name) + ("?" + urlencode(query) if query else "")
+
+
+def region_section(user, region: Region, role: str) -> dict:
+    year = current_school_year()
+    prefix = region.code
+    classes = SchoolClass.objects.filter(school__region__code__startswith=prefix, school_year=year)
+    officers = Officer.objects.filter(unit__region__code__startswith=prefix)
+    officer_counts = officers.aggregate(active=Count("pk", filter=Q(status=Officer.Status.ACTIVE)),
+                                        inactive=Count("pk", filter=~Q(status=Officer.Status.ACTIVE)))
+    figures = [
+        (_("Units"), Unit.objects.filter(region__code__startswith=prefix).count(), _url("org:unit_list", region=prefix)),
+        (_("Schools"), School.objects.filter(region__code__startswith=prefix).count(), _url("org:school_list", region=prefix)),
+        (_("Classes this school year"), classes.count(), _url("org:class_list", region=prefix)),
+        (_("Active officers"), officer_counts["active"], _url("org:officer_list", region=prefix, status="active")),
+    ]
+    todo = []
+    if officer_counts["inactive"]:
+        todo.append((_("%(n)s officers are no longer active (transferred, retired or left): check their classes.")
+                     % {"n": officer_counts["inactive"]}, _url("org:officer_list", region=prefix, status="inactive")))
+    missing_teacher = classes.filter(homeroom_teacher="").count()
+    if missing_teacher and role != Role.INSPECTOR:
+        todo.append((_("%(n)s classes have no homeroom teacher on record.") % {"n": missing_teacher},
+                     _url("org:class_list", region=prefix, missing="teacher")))
+    empty_schools = School.objects.filter(region__code__startswith=prefix).exclude(classes__school_year=year).count()
+    if empty_schools and role != Role.INSPECTOR:
+        todo.append((_("%(n)s schools have no classes for this school year.") % {"n": empty_schools},
+                     _url("org:school_list", region=prefix, missing="classes")))
+    if role == Role.COMMITTEE_ADMIN:
+        liaison_units = Membership.objects.filter(role=Role.LIAISON, user__is_active=True).values("unit_id")
+        no_liaison = Unit.objects.filter(region__code__startswith=prefix).exclude(
+            kind__in=[Unit.Kind.COMMITTEE, Unit.Kind.EDUCATION]).exclude(pk__in=liaison_units).count()
+        if no_liaison:
+            todo.append((_("%(n)s units have no liaison with a login.") % {"n": no_liaison},
+                         _url("org:unit_list", region=prefix, missing="liaison")))
+    return {
+        "title": f"{Role(role).label} · {region.full_name}",
+        "figures": figures,
+        "todo": todo,
+        "empty": _("Nothing needs your attention in %(region)s.") % {"region": region.name},
+    }
+
+
+def unit_section(unit: Unit) -> dict:
+    officers = unit.officers.all()
+    counts = officers.aggregate(active=Count("pk", filter=Q(status=Officer.Status.ACTIVE)),
+                                inactive=Count("pk", filter=~Q(status=Officer.Status.ACTIVE)))
+    todo = []
+    if counts["inactive"]:
+        todo.append((_("%(n)s of your officers are no longer active: arrange their replacements.") % {
+            "n": counts["inactive"]}, _url("org:officer_list", unit=unit.pk, status="inactive")))
+    if not counts["active"]:
+        todo.append((_("Your unit has no active officers on record yet: add them or import a roster."),
+                     reverse("org:officer_create")))
+    return {
+        "title": f"{_('Unit liaison')} · {unit.name}",
+        "figures": [(_("Active officers"), counts["active"], _url("org:officer_list", unit=unit.pk, status="active"))],
+        "todo": todo,
+        "empty": _("All officers of your unit are active. Replacements after transfers will appear here."),
+    }
+
+
+def officer_section(officer: Officer) -> dict:
+    return {
+        "title": f"{_('Officer')} · {officer.unit.name} {officer.name}",
+        "figures": [],
+        "todo": [(_("My record"), reverse("org:officer_detail", args=[officer.pk]))],
+        "empty": "",
+        "note": _("Your classes will appear here once the committee confirms your assignment."),
+    }
+
+
+def school_section(school: School) -> dict:
+    year = current_school_year()
+    classes = school.classes.filter(school_year=year)
+    agg = classes.aggregate(n=Count("pk"), students=Sum("student_count"))
+    todo = []
+    missing = classes.filter(homeroom_teacher="").count()
+    if missing:
+        todo.append((_("%(n)s classes have no homeroom teacher on record.") % {"n": missing},
+                     _url("org:class_list", school=school.pk, missing="teacher")))
+    if not agg["n"]:
+        todo.append((_("No classes for this school year yet: add them or import a roster."),
+                     reverse("org:school_detail", args=[school.pk])))
+    return {
+        "title": f"{_('School administrator')} · {school.name}",
+        "figures": [
+            (_("Classes this school year"), agg["n"], _url("org:class_list", school=school.pk)),
+            (_("Students"), agg["students"] or 0, _url("org:class_list", school=school.pk)),
+        ],
+        "todo": todo,
+        "empty": _("Your school's records are complete."),
+    }
+
+
+def class_section(klass: SchoolClass) -> dict:
+    return {
+        "title": f"{_('Homeroom teacher')} · {klass}",
+        "figures": [(_("Students"), klass.student_count, reverse("org:class_detail", args=[klass.pk]))],
+        "todo": [(_("Class record"), reverse("org:class_detail", args=[klass.pk]))],
+        "empty": "",
+        "note": _("Your class's rule-of-law homeroom teacher will appear here once assigned."),
+    }
+
+
+def home_sections(user) -> list[dict]:
+    scope = scope_for(user)
+    if scope.superuser:
+        return [region_section(user, r, Role.COMMITTEE_ADMIN) for r in Region.objects.filter(parent__isnull=True)]
+    sections = []
+    memberships = Membership.objects.filter(user=user).select_related(
+        "region__parent__parent", "unit", "officer__unit", "school", "school_class__school"
+    )
+    for m in memberships:
+        if m.role in (Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.INSPECTOR):
+            sections.append(region_section(user, m.region, m.role))
+        elif m.role == Role.LIAISON:
+            sections.append(unit_section(m.unit))
+        elif m.role == Role.OFFICER:
+            sections.append(officer_section(m.officer))
+        elif m.role == Role.SCHOOL_ADMIN:
+            sections.append(school_section(m.school))
+        elif m.role == Role.TEACHER:
+            sections.append(class_section(m.school_class))
+    return sections

@@ -1,0 +1,94 @@
+"""Walk every URL pattern: anonymous visitors are refused everywhere except an explicit allow-list,
+and an outsider (committee admin of a neighbouring county) gets 404 for every object of Dunhuang."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# Public pages: only these may answer an anonymous visitor with content.
+PUBLIC_ALLOW_LIST = {"accounts:login", "set_language"}
+# Django's admin refuses anonymous visitors with its own login redirect.
+SKIP_NAMESPACES = {"admin"}
+
+
+def walk(patterns, prefix="", namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            if ns in SKIP_NAMESPACES:
+                continue
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+            yield name, prefix + str(p.pattern), p
+
+
+def fill(route: str, values: dict) -> str:
+    import re
+
+    def sub(m):
+        converter, key = m.group(1), m.group(2)
+        return str(values[key])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+
+
+def all_routes():
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_named():
+    unnamed = [route for name, route, _ in all_routes() if not name]
+    assert unnamed == []
+
+
+@pytest.mark.django_db
+def test_anonymous_is_refused_everywhere_but_the_allow_list(client, world):
+    values = {"pk": world.klass.pk, "kind": "class"}
+    checked = 0
+    for name, route, _ in all_routes():
+        if name in PUBLIC_ALLOW_LIST:
+            continue
+        url = fill(route, values)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (302, 404, 405), (name, url, method, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/login/"), (name, url, response["Location"])
+            checked += 1
+    assert checked > 30
+
+
+@pytest.mark.django_db
+def test_outsider_gets_404_for_every_object_page_of_another_county(client, world):
+    client.force_login(world.outsider)
+    objects = {
+        "unit": world.court, "school": world.school, "class": world.klass, "officer": world.officer,
+    }
+    kinds = {"unit": "unit", "school": "school", "class": "class", "officer": "officer"}
+    seen = 0
+    for name, route, _ in all_routes():
+        if "<int:pk>" not in route or name.startswith("accounts:"):
+            continue
+        for kind, obj in objects.items():
+            if name == "org:object_history" or route.startswith(f"{'classes' if kind == 'class' else kind + 's'}/"):
+                url = fill(route, {"pk": obj.pk, "kind": kinds[kind]})
+                for method in ("get", "post"):
+                    response = getattr(client, method)(url)
+                    assert response.status_code in (404, 405), (name, url, method, response.status_code)
+                    seen += 1
+    assert seen >= 20
+
+
+@pytest.mark.django_db
+def test_outsider_cannot_manage_accounts_of_another_county(client, world):
+    client.force_login(world.outsider)
+    for name in ("user_detail", "user_edit", "user_reset_password", "user_toggle_active"):
+        for method in ("get", "post"):
+            response = getattr(client, method)(f"/accounts/{world.liaison.pk}/" + {
+                "user_detail": "", "user_edit": "edit/", "user_reset_password": "reset-password/",
+                "user_toggle_active": "toggle-active/"}[name])
+            assert response.status_code in (404, 405)
+    membership = world.liaison.memberships.get()
+    assert client.post(f"/accounts/roles/{membership.pk}/delete/").status_code == 404
+    world.liaison.refresh_from_db()
+    assert world.liaison.is_active and world.liaison.memberships.exists()
