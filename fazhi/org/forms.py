@@ -51,6 +51,7 @@ class UnitForm(PhoneCleaningMixin, forms.ModelForm):
             # A liaison keeps their unit's contact details up to date, nothing more.
             for name in ("name", "kind", "region"):
                 self.fields[name].disabled = True
+            self.fields["region"].queryset = Region.objects.filter(pk=self.instance.region_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -95,6 +96,7 @@ class SchoolClassForm(PhoneCleaningMixin, forms.ModelForm):
             # A homeroom teacher updates the class's details, not its identity.
             for name in ("school", "school_year", "grade", "number", "name"):
                 self.fields[name].disabled = True
+            self.fields["school"].queryset = School.objects.filter(pk=self.instance.school_id)
 
     def clean(self):
         cleaned = super().clean()

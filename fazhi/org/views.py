@@ -50,7 +50,7 @@ def unit_list(request):
     scope = scope_for(request.user)
     _require(perms.can_see_units(scope))
     units = Unit.objects.visible_to(request.user).select_related("region").annotate(
-        officer_count=Count("officers", filter=Q(officers__status=Officer.Status.ACTIVE)))
+        officer_count=Count("officers", filter=Q(officers__status=Officer.Status.ACTIVE))).order_by("region_id", "kind", "name")
     units, region = _region_filter(request, units, "region__code")
     q = request.GET.get("q", "").strip()
     if q:
@@ -113,7 +113,7 @@ def school_list(request):
     _require(perms.can_see_schools(scope))
     year = current_school_year()
     schools = School.objects.visible_to(request.user).select_related("region").annotate(
-        class_count=Count("classes", filter=Q(classes__school_year=year)))
+        class_count=Count("classes", filter=Q(classes__school_year=year))).order_by("region_id", "name")
     schools, region = _region_filter(request, schools, "region__code")
     q = request.GET.get("q", "").strip()
     if q:

@@ -1,0 +1,80 @@
+"""Logging in by username or mobile number, lockout, administrator resets and forced password change."""
+
+import pytest
+from django.conf import settings as project_settings
+
+from fazhi.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_opening_the_site_shows_the_chinese_login_page(client, world):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/login/")
+    page = response.content.decode()
+    assert "登录" in page and 'lang="zh-hans"' in page
+
+
+def test_english_can_be_chosen(client, world):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"}, follow=True)
+    assert "Log in" in response.content.decode()
+
+
+def test_login_with_username_or_mobile_number(client, world):
+    world.liaison.phone = "13812345678"
+    world.liaison.save()
+    assert login(client, "liaison").status_code == 302
+    client.logout()
+    assert login(client, "138 1234 5678").status_code == 302
+    assert client.get("/").context["user"] == world.liaison
+
+
+def test_wrong_password_gives_a_clear_message_and_no_session(client, world):
+    response = login(client, "liaison", "wrong")
+    assert response.status_code == 200
+    assert "密码" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password(client, world):
+    for _ in range(project_settings.AXES_FAILURE_LIMIT):
+        login(client, "liaison", "wrong")
+    response = login(client, "liaison")
+    assert response.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_by_mobile_number_count_for_the_same_account(client, world):
+    world.liaison.phone = "13812345678"
+    world.liaison.save()
+    for name in ["liaison", "13812345678"] * 3:
+        login(client, name, "wrong")
+    assert login(client, "liaison").status_code in (403, 429)
+
+
+def test_administrator_reset_unlocks_and_forces_a_new_password(client, world):
+    for _ in range(project_settings.AXES_FAILURE_LIMIT):
+        login(client, "liaison", "wrong")
+    admin = client.__class__()
+    admin.force_login(world.committee_admin)
+    response = admin.post(f"/accounts/{world.liaison.pk}/reset-password/")
+    temporary = response.context["password"]
+    assert len(temporary) == 12
+    assert login(client, "liaison", temporary).status_code == 302
+    assert client.get("/officers/").url == "/password/"
+    response = client.post("/password/", {"old_password": temporary, "new_password1": "Dunhuang-2026-new",
+                                          "new_password2": "Dunhuang-2026-new"})
+    assert response.status_code == 302
+    assert client.get("/officers/").status_code == 200
+
+
+def test_production_hashes_passwords_with_argon2_and_sessions_expire():
+    from importlib import import_module
+
+    module = import_module("fazhi.settings")
+    assert module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert module.SESSION_COOKIE_AGE <= 12 * 3600 and module.SESSION_EXPIRE_AT_BROWSER_CLOSE
