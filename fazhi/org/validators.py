@@ -16,7 +16,7 @@ def normalize_phone(value: str) -> str:
     """Strip spaces and full-width characters that spreadsheets carry in."""
     value = (value or "").strip()
     value = value.translate(str.maketrans("０１２３４５６７８９－（）", "0123456789-()"))
-    value = re.sub(r"[\s()]", "", value)
+    value = re.sub(r"[\s()\-]", "", value)  # one spelling per number, so uniqueness holds
     if value.startswith("+86"):
         value = value[3:]
     if value.endswith(".0") and value[:-2].isdigit():  # numbers read from Excel as floats
