@@ -41,8 +41,8 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 messages: $(STAMP)
-	cd fazhi && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	cd fazhi && ../$(PY) ../manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i '.venv/*' -i 'var/*' -i 'bench/*'
+	$(PY) manage.py compilemessages -l zh_Hans -i '.venv' -i 'var' 
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 var/static

@@ -472,6 +472,7 @@ class _Importer:
             stage = r.read(STAGE, lambda t: _choice(t, STAGE_BY_TEXT, STAGE_LABELS), required=True)
             address = r.text(ADDRESS, SCHOOL_MAX["address"])
             key = (region, name)
+            plan = None
             if r.ok:
                 plan = schools.get(key)
                 if plan is None:
@@ -491,6 +492,7 @@ class _Importer:
                 continue  # a row for the school alone
             year = r.read(YEAR, parse_school_year) or default_year
             grade = r.read(GRADE, parse_grade, required=True)
+            stage = plan.stage if plan else stage  # the school's stage is the one its first row gives
             if grade and stage and grade not in School.GRADE_RANGES[stage]:
                 allowed = School.GRADE_RANGES[stage]
                 r.bad(GRADE, _("A %(stage)s has grades %(low)s–%(high)s.") % {

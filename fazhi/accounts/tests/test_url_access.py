@@ -26,8 +26,7 @@ def fill(route: str, values: dict) -> str:
     import re
 
     def sub(m):
-        converter, key = m.group(1), m.group(2)
-        return str(values[key])
+        return str(values[m.group(2)])
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
 
