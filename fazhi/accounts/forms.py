@@ -24,7 +24,7 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {
-        "invalid_login": _("The username/mobile number or the password is wrong. Both are case-sensitive."),
+        "invalid_login": _("The username/mobile number or the password is wrong. Passwords are case-sensitive."),
         "inactive": _("This account has been disabled. Ask your administrator."),
     }
 

@@ -525,12 +525,9 @@ class _Importer:
             known_regions |= set(Region.objects.filter(code__in=chunk).values_list("code", flat=True))
         # Existing schools by (region, name), and which of them the user may see and change.
         existing: dict[tuple[str, str], School] = {}
-        names_by_region = defaultdict(set)
-        for region, name in schools:
-            names_by_region[region].add(name)
-        for region, names in names_by_region.items():
-            for chunk in _chunks(names):
-                for school in School.objects.filter(region_id=region, name__in=chunk):
+        for chunk in _chunks({name for _region, name in schools}):
+            for school in School.objects.filter(name__in=chunk):
+                if (school.region_id, school.name) in schools:
                     existing[(school.region_id, school.name)] = school
         ids = [s.pk for s in existing.values()]
         visible, editable = set(), set()
@@ -550,7 +547,8 @@ class _Importer:
             if school is None or school.pk not in visible:
                 if not self.may_create_school_in(region):
                     self.error(sheet, plan.first_row, REGION, _(
-                        "You may not add schools in region %(code)s; it is outside your area.") % {"code": region})
+                        "You may not add schools in region %(code)s. If the school is already registered, give "
+                        "its region code and name exactly as they are on the platform.") % {"code": region})
                     blocked.add(key)
                     continue
                 plan.new = True
@@ -598,7 +596,9 @@ class _Importer:
                 continue
             klass = classes.get((plan.obj.pk, r.year, r.grade, r.number)) if plan.obj else None
             if klass is not None and klass.pk not in visible_classes:
-                klass = None  # not theirs to see: as if it did not exist (adding it fails below)
+                self.error(sheet, r.row, SCHOOL, _("You may not change the classes of the school %(name)s.") % {
+                    "name": plan.obj.name})
+                continue
             if klass is None:
                 if plan.obj and plan.obj.pk not in editable:
                     self.error(sheet, r.row, SCHOOL, _("You may not add classes to the school %(name)s.") % {
@@ -818,7 +818,7 @@ HELP_LINES = [
     ("班号：数字，例如 3 表示（3）班。学校 + 学年 + 年级 + 班号 确定一个班级，同一班级在表中只能出现一次。", ""),
     ("班级名称：可不填，自动生成，例如“七年级(3)班”。", ""),
     ("班主任、班主任电话、学生人数：可不填。电话为 11 位手机号或带区号的固定电话（如 0937-8822001）。", ""),
-    ("只填学校、不填年级和班号的行，只登记学校本身。", ""),
+    ("只填学校各列（区划代码、学校名称、学段、学校地址）而班级各列都不填的行，只登记学校本身。", ""),
     ("", ""),
     ("「干警」表", "heading"),
     ("单位名称：干警所在单位的名称，必须与系统中的单位名称完全一致，且是您有权管理的单位。", ""),

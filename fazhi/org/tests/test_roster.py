@@ -141,7 +141,7 @@ def test_template_downloads_and_parses(client, world, tmp_path):
     path = tmp_path / "t.xlsx"
     path.write_bytes(data)
     result = import_roster(path, user=world.committee_admin)
-    assert not result.ok and not result.errors[0].sheet and "no schools" in result.errors[0].message
+    assert not result.ok and len(result.errors) == 1 and result.file_errors == result.errors
 
 
 # ---- import: creating, re-importing, correcting ---------------------------------------------------
@@ -152,7 +152,7 @@ def test_committee_admin_imports_schools_classes_and_officers(client, world, tmp
     assert response.status_code == 200, response.context["errors"]
     assert counts(response.context["result"]) == {
         "schools": (2, 0, 0), "classes": (4, 0, 0), "officers": (2, 0, 0)}
-    assert "The roster was imported." in response.content.decode() or "导入" in response.content.decode()
+    assert 'aria-live="polite"' in response.content.decode()
 
     school = School.objects.get(region=world.dunhuang, name="敦煌市第三中学")
     assert school.stage == School.Stage.JUNIOR and school.address == "敦煌市沙州镇阳关中路1号"
@@ -233,8 +233,7 @@ def test_one_bad_row_among_good_ones_saves_nothing_and_says_where(client, world,
     result = response.context["result"]
     assert error_cells(result) == {(SHEET_CLASSES, 4, "班主任电话")}
     html = response.content.decode()
-    assert "班主任电话" in html and ("Nothing was saved" in html or "没有保存" in html)
-    assert "import-errors" in html
+    assert 'id="import-errors"' in html and "<td>班主任电话</td>" in html
     assert history_counts() == before
     assert not School.objects.filter(name="敦煌市第三中学").exists()
     assert not Officer.objects.filter(phone="13909370011").exists()
@@ -273,8 +272,8 @@ def test_every_problem_is_reported_with_row_and_column(world, tmp_path):
         (SHEET_OFFICERS, 6, "姓名"),
     }, sorted(result.errors, key=str)
     messages = {(e.row, e.column): e.message for e in result.errors if e.sheet == SHEET_CLASSES}
-    assert "row 2" in messages[3, "班号"] or "2" in messages[3, "班号"]
-    assert "1–6" in messages[5, "年级"]
+    assert "2" in messages[3, "班号"]  # the row the class first appears on
+    assert "6" in messages[5, "年级"]  # a primary school has grades 1–6
     assert School.objects.count() == 3 and Officer.objects.count() == 3
 
 
@@ -441,9 +440,9 @@ def test_import_roster_command(world, tmp_path, capsys):
     assert "Dry run" in capsys.readouterr().out
     assert not School.objects.filter(name="敦煌市第三中学").exists()
     call_command("import_roster", str(path))
-    out = capsys.readouterr().out
-    assert "4 created" in out
-    assert School.objects.filter(name="敦煌市第三中学").exists()
+    assert capsys.readouterr().out.startswith("Imported")
+    assert SchoolClass.objects.filter(school__name="敦煌市第三中学").count() == 3
+    assert Officer.objects.filter(phone__in=["13909370011", "13909370012"]).count() == 2
     # The command has full scope: another county's officer is fine.
     other = workbook(tmp_path / "o.xlsx", officers=[officer_row(单位名称="酒泉市肃州区人民法院", 手机号=13909370041)])
     call_command("import_roster", str(other))
@@ -507,3 +506,13 @@ def test_parsers():
     assert roster.parse_class_number("（3）班") == 3
     assert roster.cell_text(13909370001.0) == "13909370001" and roster.cell_text(" 王 ") == "王"
     assert roster.parse_phone("+86 139 0937 0001") == "13909370001"
+
+
+def test_queries_do_not_grow_with_the_rows(world, tmp_path, django_assert_max_num_queries):
+    classes = [class_row(学年=2020 + i // 99 % 5, 年级=7 + i // 495, 班号=1 + i % 99) for i in range(600)]
+    officers = [officer_row(姓名=f"干警{i}", 手机号=13800000000 + i) for i in range(600)]
+    path = workbook(tmp_path / "r.xlsx", classes, officers)
+    assert import_roster(path, user=world.committee_admin).ok
+    with django_assert_max_num_queries(20):
+        result = import_roster(path, user=world.committee_admin)
+    assert result.classes.unchanged == 600 and result.officers.unchanged == 600
