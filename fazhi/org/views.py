@@ -39,6 +39,12 @@ def _regions(user):
         or scope_for(user).superuser else Region.objects.none()
 
 
+def _school_year(request) -> int:
+    """The school year asked for in ?year=, or the current one."""
+    year = request.GET.get("year", "")
+    return int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else current_school_year()
+
+
 def _can_edit(model, user, obj) -> bool:
     return model.objects.editable_by(user).filter(pk=obj.pk).exists()
 
@@ -86,7 +92,7 @@ def unit_detail(request, pk):
 @login_required
 def unit_create(request):
     _require(perms.can_create_unit(scope_for(request.user)))
-    return _save_form(request, UnitForm(request.POST or None, user=request.user), "org/form.html",
+    return _save_form(request, UnitForm(request.POST or None, user=request.user),
                       "org:unit_detail", _("Unit saved."))
 
 
@@ -94,15 +100,15 @@ def unit_create(request):
 def unit_edit(request, pk):
     unit = get_editable_or_404(Unit, request.user, pk=pk)
     return _save_form(request, UnitForm(request.POST or None, instance=unit, user=request.user),
-                      "org/form.html", "org:unit_detail", _("Unit saved."))
+                      "org:unit_detail", _("Unit saved."))
 
 
-def _save_form(request, form, template, detail_url, message, **context):
+def _save_form(request, form, detail_url, message):
     if request.method == "POST" and form.is_valid():
         obj = form.save()
         messages.success(request, message)
         return redirect(detail_url, pk=obj.pk)
-    return render(request, template, {"form": form, "object": form.instance, **context})
+    return render(request, "org/form.html", {"form": form, "object": form.instance})
 
 
 # ---- schools -----------------------------------------------------------------------------------
@@ -135,10 +141,7 @@ def school_detail(request, pk):
     school = get_visible_or_404(School, request.user, pk=pk)
     scope = scope_for(request.user)
     years = list(school.classes.values_list("school_year", flat=True).distinct().order_by("-school_year"))
-    try:
-        year = int(request.GET.get("year") or current_school_year())
-    except ValueError:
-        year = current_school_year()
+    year = _school_year(request)
     classes = SchoolClass.objects.visible_to(request.user).filter(school=school, school_year=year)
     return render(request, "org/school_detail.html", {
         "school": school, "classes": classes, "year": year, "years": years,
@@ -152,7 +155,7 @@ def school_detail(request, pk):
 @login_required
 def school_create(request):
     _require(perms.can_create_school(scope_for(request.user)))
-    return _save_form(request, SchoolForm(request.POST or None, user=request.user), "org/form.html",
+    return _save_form(request, SchoolForm(request.POST or None, user=request.user),
                       "org:school_detail", _("School saved."))
 
 
@@ -160,7 +163,7 @@ def school_create(request):
 def school_edit(request, pk):
     school = get_editable_or_404(School, request.user, pk=pk)
     return _save_form(request, SchoolForm(request.POST or None, instance=school, user=request.user),
-                      "org/form.html", "org:school_detail", _("School saved."))
+                      "org:school_detail", _("School saved."))
 
 
 # ---- classes -----------------------------------------------------------------------------------
@@ -171,10 +174,7 @@ def class_list(request):
     _require(perms.can_see_schools(scope))
     classes = SchoolClass.objects.visible_to(request.user).select_related("school")
     classes, region = _region_filter(request, classes, "school__region__code")
-    try:
-        year = int(request.GET.get("year") or current_school_year())
-    except ValueError:
-        year = current_school_year()
+    year = _school_year(request)
     classes = classes.filter(school_year=year)
     q = request.GET.get("q", "").strip()
     if q:
@@ -209,14 +209,14 @@ def class_create(request):
     _require(perms.can_create_class(scope_for(request.user)))
     initial = {"school": request.GET.get("school")}
     form = SchoolClassForm(request.POST or None, user=request.user, initial=initial)
-    return _save_form(request, form, "org/form.html", "org:class_detail", _("Class saved."))
+    return _save_form(request, form, "org:class_detail", _("Class saved."))
 
 
 @login_required
 def class_edit(request, pk):
     klass = get_editable_or_404(SchoolClass, request.user, pk=pk)
     return _save_form(request, SchoolClassForm(request.POST or None, instance=klass, user=request.user),
-                      "org/form.html", "org:class_detail", _("Class saved."))
+                      "org:class_detail", _("Class saved."))
 
 
 # ---- officers ----------------------------------------------------------------------------------
@@ -264,14 +264,14 @@ def officer_create(request):
     _require(perms.can_create_officer(scope_for(request.user)))
     form = OfficerForm(request.POST or None, request.FILES or None, user=request.user,
                        initial={"unit": request.GET.get("unit")})
-    return _save_form(request, form, "org/form.html", "org:officer_detail", _("Officer saved."))
+    return _save_form(request, form, "org:officer_detail", _("Officer saved."))
 
 
 @login_required
 def officer_edit(request, pk):
     officer = get_editable_or_404(Officer, request.user, pk=pk)
     form = OfficerForm(request.POST or None, request.FILES or None, instance=officer, user=request.user)
-    return _save_form(request, form, "org/form.html", "org:officer_detail", _("Officer saved."))
+    return _save_form(request, form, "org:officer_detail", _("Officer saved."))
 
 
 @login_required
