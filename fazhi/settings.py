@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fazhi.lib",
     "fazhi.accounts",
     "fazhi.org",
+    "fazhi.assignments",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ def can_see_units(scope: Scope) -> bool:
 
 
 def can_see_schools(scope: Scope) -> bool:
-    return scope.has_role(*REGION_READERS, Role.SCHOOL_ADMIN, Role.TEACHER)
+    return scope.has_role(*REGION_READERS, Role.SCHOOL_ADMIN, Role.TEACHER, Role.LIAISON, Role.OFFICER)
 
 
 def can_see_officers(scope: Scope) -> bool:

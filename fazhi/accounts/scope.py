@@ -23,6 +23,11 @@ class Scope:
     school_ids: tuple[int, ...] = ()
     class_ids: tuple[int, ...] = ()
     class_school_ids: tuple[int, ...] = ()
+    # Reach that comes from the programme's work rather than from a membership:
+    paired_school_ids: tuple[int, ...] = ()  # schools paired with a liaison's unit (this year or later)
+    officer_class_ids: tuple[int, ...] = ()  # classes an officer holds
+    officer_school_ids: tuple[int, ...] = ()  # schools where an officer is vice principal or holds a class
+    assigned_officer_ids: tuple[int, ...] = ()  # officers holding the classes of a school admin or teacher
     roles: frozenset[str] = frozenset()
 
     @property
@@ -76,7 +81,9 @@ def scope_for(user) -> Scope:
             elif role == Role.TEACHER:
                 buckets["class"].append(klass)
                 buckets["class_school"].append(klass_school)
+        work = _work_reach(buckets)
         scope = Scope(
+            **work,
             committee_prefixes=tuple(sorted(set(buckets["committee"]))),
             education_prefixes=tuple(sorted(set(buckets["education"]))),
             inspector_prefixes=tuple(sorted(set(buckets["inspector"]))),
@@ -90,6 +97,29 @@ def scope_for(user) -> Scope:
         )
     user._fazhi_scope = scope
     return scope
+
+
+def _work_reach(buckets) -> dict:
+    """What assignments add to a user's reach: a liaison sees the schools paired with their unit, an officer
+    the classes they hold, a school or class the officers who hold its classes."""
+    from fazhi.assignments.models import Assignment, Pairing
+    from fazhi.org.models import current_school_year
+
+    reach = {}
+    if buckets["unit"]:
+        reach["paired_school_ids"] = tuple(set(Pairing.objects.filter(
+            unit_id__in=buckets["unit"], school_year__gte=current_school_year()).values_list("school_id", flat=True)))
+    if buckets["officer"]:
+        rows = Assignment.objects.filter(officer_id__in=buckets["officer"], status__in=Assignment.HOLDING)
+        reach["officer_class_ids"] = tuple(x for x in rows.values_list("school_class_id", flat=True) if x)
+        reach["officer_school_ids"] = tuple(set(rows.values_list("school_id", flat=True)))
+    if buckets["school"] or buckets["class"]:
+        from django.db.models import Q
+
+        rows = Assignment.objects.filter(Q(school_id__in=buckets["school"]) | Q(school_class_id__in=buckets["class"]),
+                                         status__in=Assignment.HOLDING)
+        reach["assigned_officer_ids"] = tuple(set(rows.values_list("officer_id", flat=True)))
+    return reach
 
 
 def get_visible_or_404(model, user, **lookup):

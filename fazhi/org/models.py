@@ -6,8 +6,9 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import CharField, Q
+from django.dispatch import Signal
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,10 @@ CharField.register_lookup(Length)
 region_code_validator = RegexValidator(
     r"^(\d{2}|\d{4}|\d{6})$", _("A region code has 2, 4 or 6 digits (GB/T 2260), e.g. 62, 6209, 620982.")
 )
+
+
+# Sent after an officer's status changes; the assignments app ends their classes and opens handovers.
+officer_status_changed = Signal()
 
 
 def current_school_year(today: datetime.date | None = None) -> int:
@@ -144,6 +149,8 @@ class Unit(models.Model):
         help_text=_("The committee's supervision hotline, printed on every class noticeboard."),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -207,6 +214,8 @@ class School(models.Model):
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -238,6 +247,8 @@ class School(models.Model):
             _prefix_q("region__code", scope.region_prefixes)
             | Q(pk__in=scope.school_ids)
             | Q(pk__in=scope.class_school_ids)
+            | Q(pk__in=scope.paired_school_ids)
+            | Q(pk__in=scope.officer_school_ids)
         )
 
     @classmethod
@@ -278,6 +289,9 @@ class SchoolClass(models.Model):
         _("number of students"), default=0, validators=[MaxValueValidator(150)]
     )
     public_token = models.CharField(_("public token"), max_length=32, unique=True, default=new_public_token, editable=False)
+    promoted_from = models.OneToOneField(
+        "self", verbose_name=_("promoted from"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="promoted_to", editable=False, help_text=_("Last school year's class these students were in."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -326,6 +340,8 @@ class SchoolClass(models.Model):
             _prefix_q("school__region__code", scope.region_prefixes)
             | Q(school_id__in=scope.school_ids)
             | Q(pk__in=scope.class_ids)
+            | Q(school_id__in=scope.paired_school_ids)
+            | Q(pk__in=scope.officer_class_ids)
         )
 
     @classmethod
@@ -380,10 +396,13 @@ class Officer(models.Model):
             raise ValidationError(_("Unknown status."))
         if on > timezone.localdate():
             raise ValidationError(_("The date of a status change cannot be in the future."))
+        previous = self.status
         self.status = status
         self.status_changed_on = on
         self._change_reason = reason
-        self.save(update_fields=["status", "status_changed_on"])
+        with transaction.atomic():
+            self.save(update_fields=["status", "status_changed_on"])
+            officer_status_changed.send(sender=Officer, officer=self, previous=previous, on=on, reason=reason)
 
     @classmethod
     def scope_q(cls, scope) -> Q:
@@ -391,6 +410,7 @@ class Officer(models.Model):
             _prefix_q("unit__region__code", scope.region_prefixes)
             | Q(unit_id__in=scope.unit_ids)
             | Q(pk__in=scope.officer_ids)
+            | Q(pk__in=scope.assigned_officer_ids)
         )
 
     @classmethod
