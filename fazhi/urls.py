@@ -4,6 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("fazhi.accounts.urls")),
     path("", include("fazhi.org.urls")),
+    path("", include("fazhi.assignments.urls")),
+    path("", include("fazhi.assignments.noticeboard_urls")),
+    path("pairings/", include("fazhi.assignments.pairing_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,11 +1,16 @@
 """The home page: for each role the user holds, what there is to do in their scope."""
 
+import datetime
+
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fazhi.accounts.models import Membership, Role
 from fazhi.accounts.scope import scope_for
+from fazhi.assignments import coverage
+from fazhi.assignments.models import Assignment, Handover, Policy
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 
 
@@ -28,9 +33,29 @@ def region_section(user, region: Region, role: str) -> dict:
         (_("Classes this school year"), classes.count(), _url("org:class_list", region=prefix)),
         (_("Active officers"), officer_counts["active"], _url("org:officer_list", region=prefix, status="active")),
     ]
+    totals = coverage.summary(classes)
+    figures.insert(0, (_("Coverage"), f"{totals['coverage_percent']}%", _url("assignments:coverage", region=prefix)))
     todo = []
-    if officer_counts["inactive"]:
-        todo.append((_("%(n)s officers are no longer active (transferred, retired or left): check their classes.")
+    if role == Role.COMMITTEE_ADMIN:
+        pending = Assignment.objects.filter(school__region__code__startswith=prefix,
+                                            status=Assignment.Status.PROPOSED).count()
+        if pending:
+            todo.append((_("%(n)s proposals await your review.") % {"n": pending},
+                         _url("assignments:assignment_list", status="proposed")))
+    overdue = coverage.overdue_handovers(Handover.objects.filter(
+        school_class__school__region__code__startswith=prefix)).count()
+    if overdue:
+        todo.append((_("%(n)s classes have been without their officer for longer than allowed.") % {"n": overdue},
+                     _url("assignments:handover_list", state="overdue")))
+    if totals["uncovered"]:
+        todo.append((_("%(n)s classes have no rule-of-law homeroom teacher.") % {"n": totals["uncovered"]},
+                     _url("assignments:coverage", region=prefix, show="uncovered")))
+    no_vp = coverage.schools_without_vice_principal(School.objects.filter(region__code__startswith=prefix)).count()
+    if no_vp:
+        todo.append((_("%(n)s schools have no rule-of-law vice principal.") % {"n": no_vp},
+                     _url("assignments:coverage", region=prefix)))
+    if officer_counts["inactive"] and role != Role.INSPECTOR:
+        todo.append((_("%(n)s officers are no longer active (transferred, retired or left).")
                      % {"n": officer_counts["inactive"]}, _url("org:officer_list", region=prefix, status="inactive")))
     missing_teacher = classes.filter(homeroom_teacher="").count()
     if missing_teacher and role != Role.INSPECTOR:
@@ -60,9 +85,23 @@ def unit_section(unit: Unit) -> dict:
     counts = officers.aggregate(active=Count("pk", filter=Q(status=Officer.Status.ACTIVE)),
                                 inactive=Count("pk", filter=~Q(status=Officer.Status.ACTIVE)))
     todo = []
-    if counts["inactive"]:
-        todo.append((_("%(n)s of your officers are no longer active: arrange their replacements.") % {
-            "n": counts["inactive"]}, _url("org:officer_list", unit=unit.pk, status="inactive")))
+    handovers = coverage.current(Handover.objects.filter(ended_assignment__officer__unit=unit))
+    open_count = handovers.count()
+    if open_count:
+        overdue = coverage.overdue_handovers(handovers).count()
+        todo.append((_("%(n)s classes of your former officers need a replacement (%(o)s overdue).")
+                     % {"n": open_count, "o": overdue}, _url("assignments:handover_list", state="open")))
+    since = timezone.now() - datetime.timedelta(days=30)
+    for a in Assignment.objects.filter(officer__unit=unit, status=Assignment.Status.REJECTED,
+                                       decided_at__gte=since).select_related("officer", "school_class")[:5]:
+        todo.append((_("Proposal of %(name)s for %(place)s was rejected: %(reason)s")
+                     % {"name": a.officer.name, "place": a.place, "reason": a.rejection_reason},
+                     reverse("assignments:assignment_detail", args=[a.pk])))
+    untrained = (Assignment.objects.filter(officer__unit=unit, status=Assignment.Status.ACTIVE)
+                 .training_overdue(Policy.for_region(unit.region_id)).values("officer_id").distinct().count())
+    if untrained:
+        todo.append((_("%(n)s of your officers in classes have not completed pre-service training.")
+                     % {"n": untrained}, reverse("assignments:training_list")))
     if not counts["active"]:
         todo.append((_("Your unit has no active officers on record yet: add them or import a roster."),
                      reverse("org:officer_create")))
@@ -75,12 +114,18 @@ def unit_section(unit: Unit) -> dict:
 
 
 def officer_section(officer: Officer) -> dict:
+    mine = Assignment.objects.filter(officer=officer, status__in=Assignment.HOLDING).select_related(
+        "school", "school_class")
+    todo = [(f"{a.school.name} {a.school_class.name if a.school_class else ''} · {a.get_role_display()}",
+             reverse("org:class_detail", args=[a.school_class_id]) if a.school_class_id
+             else reverse("org:school_detail", args=[a.school_id])) for a in mine]
+    todo.append((_("My record"), reverse("org:officer_detail", args=[officer.pk])))
     return {
         "title": f"{_('Officer')} · {officer.unit.name} {officer.name}",
         "figures": [],
-        "todo": [(_("My record"), reverse("org:officer_detail", args=[officer.pk]))],
+        "todo": todo,
         "empty": "",
-        "note": _("Your classes will appear here once the committee confirms your assignment."),
+        "note": "" if mine else _("Your classes will appear here once the committee confirms your assignment."),
     }
 
 
@@ -96,9 +141,17 @@ def school_section(school: School) -> dict:
     if not agg["n"]:
         todo.append((_("No classes for this school year yet: add them or import a roster."),
                      reverse("org:school_detail", args=[school.pk])))
+    totals = coverage.summary(classes)
+    if totals["uncovered"]:
+        todo.append((_("%(n)s classes have no rule-of-law homeroom teacher.") % {"n": totals["uncovered"]},
+                     _url("assignments:coverage", school=school.pk, show="uncovered")))
+    if coverage.schools_without_vice_principal(School.objects.filter(pk=school.pk)).exists():
+        todo.append((_("Your school has no rule-of-law vice principal yet."),
+                     reverse("org:school_detail", args=[school.pk])))
     return {
         "title": f"{_('School administrator')} · {school.name}",
         "figures": [
+            (_("Coverage"), f"{totals['coverage_percent']}%", _url("assignments:coverage", school=school.pk)),
             (_("Classes this school year"), agg["n"], _url("org:class_list", school=school.pk)),
             (_("Students"), agg["students"] or 0, _url("org:class_list", school=school.pk)),
         ],

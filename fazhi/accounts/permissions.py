@@ -53,3 +53,24 @@ def grantable_roles(scope: Scope) -> list[str]:
     if scope.has_role(Role.EDUCATION_STAFF):
         return [Role.SCHOOL_ADMIN, Role.TEACHER]
     return []
+
+
+def can_see_assignments(scope: Scope) -> bool:
+    return scope.superuser or bool(scope.roles)
+
+
+def can_decide_assignments(scope: Scope) -> bool:
+    """Confirming, rejecting and ending assignments, automatic proposals and the region's rules."""
+    return scope.has_role(Role.COMMITTEE_ADMIN)
+
+
+def can_propose(scope: Scope) -> bool:
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.LIAISON)
+
+
+def can_see_coverage(scope: Scope) -> bool:
+    return scope.has_role(*REGION_READERS, Role.LIAISON, Role.SCHOOL_ADMIN)
+
+
+def can_record_training(scope: Scope) -> bool:
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.LIAISON)

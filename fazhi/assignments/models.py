@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -96,6 +97,15 @@ class AssignmentQuerySet(ScopedQuerySet):
 
     def homeroom(self):
         return self.filter(role=Assignment.Role.HOMEROOM)
+
+    def training_overdue(self, policy: "Policy", today: datetime.date | None = None):
+        """Assignments whose officer has not completed the pre-service hours by the end of the grace period."""
+        today = today or timezone.localdate()
+        hours = (Training.objects.filter(officer=OuterRef("officer"), kind=Training.Kind.PRE_SERVICE)
+                 .values("officer").annotate(h=Sum("hours")).values("h"))
+        return self.annotate(pre_service_hours=Coalesce(Subquery(hours), Decimal(0))).filter(
+            pre_service_hours__lt=policy.training_hours_required,
+            starts_on__lt=today - datetime.timedelta(days=policy.training_grace_days))
 
 
 class Assignment(models.Model):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from fazhi.accounts.scope import scope_for
 from fazhi.assignments.models import MAX_LOAD, Assignment, Handover, Pairing, Policy, Training
@@ -304,17 +305,20 @@ def propose_all(*, by, region_code: str, school_year: int) -> dict:
     by_id_class = {c.pk: c for c in classes}
     by_id_officer = {o.pk: o for o in officers}
     pairing_of = {(p.unit_id, p.school_id): p for p in pairings}
-    proposed = 0
+    now = timezone.now()
+    new = []
     for item in solution.assignments:
         if item.officer_id is None:
             continue
         klass, officer = by_id_class[item.class_id], by_id_officer[item.officer_id]
-        A.objects.create(
+        new.append(A(
             role=A.Role.HOMEROOM, officer=officer, school=klass.school, school_class=klass,
             school_year=school_year, pairing=pairing_of[(officer.unit_id, klass.school_id)],
             source=A.Source.OPTIMIZER, explanation="；".join(r.text() for r in item.reasons)[:500],
-            proposed_by=by, proposed_at=timezone.now())
-        proposed += 1
+            proposed_by=by, proposed_at=now))
+    # One insert for the plan, with its history rows (the constraints still apply in the database).
+    bulk_create_with_history(new, A, batch_size=500, default_user=by, default_change_reason=_("automatic proposal"))
+    proposed = len(new)
     unassigned = [(by_id_class[i.class_id], "；".join(r.text() for r in i.reasons))
                   for i in solution.assignments if i.officer_id is None]
     return {"classes": len(classes), "proposed": proposed, "unassigned": len(unassigned),

@@ -5,7 +5,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 # Public pages: only these may answer an anonymous visitor with content.
-PUBLIC_ALLOW_LIST = {"accounts:login", "set_language"}
+PUBLIC_ALLOW_LIST = {
+    "accounts:login", "set_language",
+    # the class's QR page and its officer's photo (no account: students and parents)
+    "noticeboards:class_public", "noticeboards:class_photo",
+}
 # Django's admin refuses anonymous visitors with its own login redirect.
 SKIP_NAMESPACES = {"admin"}
 
@@ -42,7 +46,7 @@ def test_every_route_is_named():
 
 @pytest.mark.django_db
 def test_anonymous_is_refused_everywhere_but_the_allow_list(client, world):
-    values = {"pk": world.klass.pk, "kind": "class"}
+    values = {"pk": world.klass.pk, "kind": "class", "token": world.klass.public_token}
     checked = 0
     for name, route, _ in all_routes():
         if name in PUBLIC_ALLOW_LIST:

@@ -14,15 +14,21 @@ LABELS = {
     "officers": "officers",
     "users": "demo logins",
     "memberships": "memberships",
+    "pairings": "pairings",
+    "assignments": "confirmed assignments",
+    "unassigned": "classes left without an officer",
 }
 
 
 class Command(BaseCommand):
-    help = "Create the demo city (Dunhuang, 620982): regions, units, schools, classes, officers and demo logins."
+    help = "Create the demo city (Dunhuang, 620982): regions, units, schools, classes, officers, demo logins, pairings and assignments."
 
     def handle(self, *args, **options):
         started = time.monotonic()
+        from fazhi.assignments.demo import seed_assignments
+
         counts = seed_demo()
+        counts |= seed_assignments()
         elapsed = time.monotonic() - started
         if any(counts.values()):
             created = ", ".join(f"{n} {LABELS[k]}" for k, n in counts.items() if n)

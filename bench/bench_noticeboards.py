@@ -1,0 +1,197 @@
+"""Benchmark printing class noticeboards (班级公示栏) on a throw-away SQLite database.
+
+    .venv/bin/python bench/bench_noticeboards.py              # the 565-class demo city, officers with photos
+    .venv/bin/python bench/bench_noticeboards.py --no-photos
+    .venv/bin/python bench/bench_noticeboards.py --keep out.pdf   # keep the city's PDF to look at
+
+The demo city (`seed_demo`, 40 schools, 565 classes) is created in a temporary directory; every class gets an
+active rule-of-law homeroom teacher (the demo's own assignments where it makes them, direct ones otherwise)
+and, unless --no-photos, every officer a 1200×1600 JPEG photo. Steps, one output line each:
+
+* one class            — one A4 page (the "print" button of a class);
+* city, cold           — all 565 classes in one PDF, the photos' print copies made on the way;
+* city, warm           — the same again, the print copies already made (an ordinary reprint);
+* posting states       — posted / not posted / reprint needed for all 565 classes (the coverage page).
+
+Targets: one class under 1 s, the city under 20 s. Memory is the process's peak resident size so far.
+`main(argv)` returns the measurements as dicts, for a suite runner (bench/run.py).
+"""
+
+import argparse
+import datetime
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"one class": 1.0, "city, cold": 20.0, "city, warm": 20.0}
+
+
+def setup_django(workdir: Path) -> None:
+    """Point Django at a fresh SQLite file and media directory in `workdir` and migrate. If Django is already
+    set up (by a suite runner), its database is used as it is: the runner must have made it a throw-away one."""
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        sys.path.insert(0, str(ROOT))
+        os.environ["FAZHI_VAR_DIR"] = str(workdir)
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"  # never a configured database
+        os.environ["MEDIA_ROOT"] = str(workdir / "media")
+        os.environ["DEBUG"] = "0"  # DEBUG would keep every query in memory
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fazhi.settings")
+        django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def make_city(photos: bool) -> list:
+    """The demo city with an active officer in every class; returns its classes in print order."""
+    from django.db import transaction
+
+    from fazhi.assignments.models import Assignment, Pairing
+    from fazhi.org.demo import DEMO_REGION, seed_demo
+    from fazhi.org.models import Officer, SchoolClass
+
+    seed_demo()
+    try:
+        from fazhi.assignments.demo import seed_assignments
+    except ImportError:
+        seed_assignments = None
+    if seed_assignments is not None:
+        seed_assignments()
+    classes = list(SchoolClass.objects.filter(school__region_id=DEMO_REGION).select_related("school")
+                   .order_by("school__name", "grade", "number"))
+    covered = set(Assignment.objects.filter(role="homeroom", status__in=["confirmed", "active"])
+                  .values_list("school_class_id", flat=True))
+    Assignment.objects.filter(role="homeroom", status="confirmed").update(status="active")
+    busy = set(Assignment.objects.filter(role="homeroom", status="active").values_list("officer_id", flat=True))
+    free = iter(Officer.objects.filter(unit__region_id=DEMO_REGION, status="active").exclude(pk__in=busy)
+                .select_related("unit").order_by("pk"))
+    start = datetime.date.today() - datetime.timedelta(days=30)
+    with transaction.atomic():
+        for klass in classes:
+            if klass.pk in covered:
+                continue
+            officer = next(free, None)
+            if officer is None:
+                break
+            pairing, _ = Pairing.objects.get_or_create(unit=officer.unit, school=klass.school,
+                                                       school_year=klass.school_year)
+            Assignment.objects.create(role="homeroom", officer=officer, school=klass.school, school_class=klass,
+                                      school_year=klass.school_year, status="active", load_slot=1,
+                                      starts_on=start, pairing=pairing)
+    if photos:
+        give_photos()
+    return classes
+
+
+def give_photos() -> None:
+    """A 1200×1600 JPEG portrait (about 100 KB, a typical phone photo cropped) for every officer in a class."""
+    from django.conf import settings
+    from PIL import Image, ImageDraw
+
+    from fazhi.assignments.models import Assignment
+    from fazhi.org.models import Officer
+
+    image = Image.new("RGB", (1200, 1600), (70, 110, 160))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((400, 300, 800, 800), fill=(235, 205, 180))
+    draw.rectangle((250, 900, 950, 1600), fill=(30, 40, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+    folder = Path(settings.MEDIA_ROOT) / "officers" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    officers = list(Officer.objects.filter(
+        pk__in=Assignment.objects.filter(role="homeroom", status="active").values("officer_id")))
+    for officer in officers:
+        (folder / f"{officer.pk}.jpg").write_bytes(data)
+        officer.photo.name = f"officers/bench/{officer.pk}.jpg"
+    Officer.objects.bulk_update(officers, ["photo"], batch_size=500)
+
+
+def _memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def measure(label: str, rows: int, fn) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        outcome = fn()
+    seconds = time.perf_counter() - start
+    outcome = f"{outcome}, {len(queries)} queries"
+    target = TARGETS.get(label)
+    if target is not None:
+        outcome += f", target < {target:g} s {'met' if seconds < target else 'MISSED'}"
+    row = {"step": label, "rows": rows, "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds, 1),
+           "peak_mb": round(_memory_mb(), 1), "outcome": outcome}
+    print(f"noticeboards {label:<15} classes={rows:>5}  {seconds:7.2f} s  {row['rows_per_s']:>7} classes/s  "
+          f"peak RSS {row['peak_mb']:7.1f} MB  {outcome}", flush=True)
+    return row
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-photos", action="store_true", help="officers without photos")
+    parser.add_argument("--keep", metavar="FILE.pdf", help="copy the city's PDF here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="fazhi-bench-") as tmp:
+        workdir = Path(tmp)
+        setup_django(workdir)
+        from fazhi.assignments.noticeboard import posting_states, render_pdf
+
+        started = time.perf_counter()
+        classes = make_city(photos=not args.no_photos)
+        print(f"noticeboards: demo city with {len(classes)} classes ready in {time.perf_counter() - started:.1f} s"
+              f"{'' if args.no_photos else ', officers with photos'}", flush=True)
+        from fazhi.org.models import SchoolClass
+
+        def print_pdf(ids, name):
+            def step():
+                path = workdir / name
+                # A fresh queryset, as a view or the command would pass it.
+                pages = render_pdf(SchoolClass.objects.filter(pk__in=ids).order_by("school__name", "grade",
+                                                                                     "number"), path)
+                if pages != len(ids):
+                    raise SystemExit(f"{len(ids)} classes printed on {pages} pages")
+                return f"{pages} pages, {path.stat().st_size / 2**20:.1f} MB"
+            return step
+
+        ids = [c.pk for c in classes]
+        results = [
+            measure("one class", 1, print_pdf(ids[:1], "one.pdf")),
+            measure("city, cold", len(ids), print_pdf(ids, "city.pdf")),
+            measure("city, warm", len(ids), print_pdf(ids, "city.pdf")),
+            measure("posting states", len(ids), lambda: _states(posting_states, classes)),
+        ]
+        if args.keep:
+            import shutil
+
+            shutil.copyfile(workdir / "city.pdf", args.keep)
+        from django.db import connections
+
+        connections.close_all()
+    return results
+
+
+def _states(posting_states, classes) -> str:
+    states = posting_states(classes)
+    counts: dict[str, int] = {}
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+if __name__ == "__main__":
+    rows = main()
+    sys.exit(1 if any("MISSED" in r["outcome"] for r in rows) else 0)
