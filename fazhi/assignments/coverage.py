@@ -11,8 +11,9 @@ from fazhi.org.models import SchoolClass, current_school_year
 A = Assignment
 
 
-def _active(ref=OuterRef("pk")):
-    return Exists(A.objects.filter(school_class=ref, role=A.Role.HOMEROOM, status=A.Status.ACTIVE))
+def _active():
+    """Subquery: the class has an active rule-of-law homeroom teacher."""
+    return Exists(A.objects.filter(school_class=OuterRef("pk"), role=A.Role.HOMEROOM, status=A.Status.ACTIVE))
 
 
 def classes_in(*, year: int, region: str | None = None, unit_id: int | None = None, school_id: int | None = None,

@@ -7,9 +7,9 @@ from django.db import transaction
 
 from fazhi.accounts.models import User
 from fazhi.assignments import services
-from fazhi.assignments.models import Assignment, Pairing, Training
+from fazhi.assignments.models import Assignment, NoticeboardPosting, Pairing, Training
 from fazhi.org.demo import COURT, DEMO_REGION, JUSTICE, POLICE, PROCURATORATE, SEED
-from fazhi.org.models import Officer, School, Unit, current_school_year
+from fazhi.org.models import Officer, School, SchoolClass, Unit, current_school_year
 
 # Dunhuang's centre and its towns (approximate), for distances between units and schools.
 CENTRE = (40.1421, 94.6620)
@@ -53,6 +53,15 @@ def seed_assignments() -> dict[str, int]:
         Training(officer=o, date=datetime.date(year, 8, 25), hours=8, topic="法治班主任岗前培训",
                  provider="敦煌市委政法委", recorded_by=admin)
         for o in trained
+    ])
+    # Most schools have confirmed their noticeboards are up; a few have not yet.
+    from fazhi.assignments.noticeboard import boards_for
+
+    classes = list(SchoolClass.objects.filter(school__region_id=DEMO_REGION, school_year=year).order_by("pk"))
+    NoticeboardPosting.objects.bulk_create([
+        NoticeboardPosting(school_class_id=b["class_id"], fingerprint=b["fingerprint"],
+                           posted_on=datetime.date(year, 9, 10), confirmed_by=admin)
+        for i, b in enumerate(boards_for(classes)) if i % 9
     ])
     return {"pairings": pairings, "assignments": confirmed, "unassigned": summary["unassigned"]}
 

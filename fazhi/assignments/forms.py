@@ -30,7 +30,7 @@ class ProposeForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     starts_on = forms.DateField(label=_("takes the class on"), initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class RejectForm(forms.Form):
@@ -40,7 +40,7 @@ class RejectForm(forms.Form):
 
 class EndForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), choices=Assignment.EndReason.choices)
-    on = forms.DateField(label=_("ended on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("ended on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
     def clean_on(self):
@@ -63,7 +63,7 @@ class TrainingForm(forms.ModelForm):
     class Meta:
         model = Training
         fields = ["officer", "kind", "date", "hours", "topic", "provider"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {"officer": OfficerChoiceField}
 
     def __init__(self, *args, user, **kwargs):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -361,8 +361,6 @@ class NoticeboardPosting(models.Model):
         verbose_name = _("noticeboard posting")
         verbose_name_plural = _("noticeboard postings")
 
+    def __str__(self):
+        return f"{self.school_class} ({self.posted_on})"
 
-def active_homeroom(class_ref=OuterRef("pk")) -> Exists:
-    """Subquery: the class has an active rule-of-law homeroom teacher."""
-    return Exists(Assignment.objects.filter(school_class=class_ref, role=Assignment.Role.HOMEROOM,
-                                            status=Assignment.Status.ACTIVE))

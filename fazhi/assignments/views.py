@@ -16,7 +16,15 @@ from django.views.decorators.http import require_POST
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import get_visible_or_404, scope_for
 from fazhi.assignments import coverage, services
-from fazhi.assignments.forms import ConfirmForm, EndForm, PolicyForm, ProposeAllForm, ProposeForm, RejectForm, TrainingForm
+from fazhi.assignments.forms import (
+    ConfirmForm,
+    EndForm,
+    PolicyForm,
+    ProposeAllForm,
+    ProposeForm,
+    RejectForm,
+    TrainingForm,
+)
 from fazhi.assignments.models import Assignment, Handover, Policy, Training
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _regions, _require, _school_year

@@ -131,7 +131,7 @@ class OfficerForm(PhoneCleaningMixin, forms.ModelForm):
 
 class OfficerStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=Officer.Status.choices)
-    changed_on = forms.DateField(label=_("with effect from"), widget=forms.DateInput(attrs={"type": "date"}),
+    changed_on = forms.DateField(label=_("with effect from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  initial=timezone.localdate)
     reason = forms.CharField(label=_("reason"), max_length=200, required=False,
                              help_text=_("E.g. transferred to 酒泉市公安局; recorded in the history."))
