@@ -27,12 +27,13 @@ run: sysdeps $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_logins
 	@echo "fazhi: serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(VENV)/bin/gunicorn fazhi.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-2} --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+	$(VENV)/bin/gunicorn fazhi.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-2} --timeout 120 --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PY) scripts/check_messages.py

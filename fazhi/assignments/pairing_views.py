@@ -115,7 +115,7 @@ def pair_schools(*, by, unit: Unit, schools, school_year: int) -> tuple[list[Sch
 @transaction.atomic
 def delete_pairing(*, by, pairing: Pairing) -> None:
     """Undo a pairing that no assignment relies on (the committee of the school's region)."""
-    pairing = Pairing.objects.select_for_update().select_related("unit", "school").get(pk=pairing.pk)
+    pairing = Pairing.objects.select_for_update(of=("self",)).select_related("unit", "school").get(pk=pairing.pk)
     if not rollover.is_committee_of(by, pairing.school.region_id):
         raise ValidationError(_("Only the committee of the region can undo a pairing."))
     live = pairing.assignments.filter(status__in=LIVE).count()

@@ -89,7 +89,7 @@ def _current_year() -> int:
 @transaction.atomic
 def confirm(*, by, assignment: Assignment, starts_on: datetime.date | None = None) -> Assignment:
     """The committee confirms a proposal after review. The officer takes the class on `starts_on`."""
-    assignment = A.objects.select_for_update().select_related("officer__unit", "school", "school_class").get(
+    assignment = A.objects.select_for_update(of=("self",)).select_related("officer__unit", "school", "school_class").get(
         pk=assignment.pk)
     if not _is_committee_for(by, assignment.school):
         raise ValidationError(_("Only the committee confirms assignments."))
