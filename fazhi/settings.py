@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fazhi.accounts",
     "fazhi.org",
     "fazhi.assignments",
+    "fazhi.activities",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,10 @@ urlpatterns = [
     path("", include("fazhi.assignments.urls")),
     path("", include("fazhi.assignments.noticeboard_urls")),
     path("pairings/", include("fazhi.assignments.pairing_urls")),
+    path("activities/", include("fazhi.activities.urls")),
+    path("quotas/", include("fazhi.activities.quota_urls")),
+    path("ledgers/", include("fazhi.activities.ledger_urls")),
+    path("figures/", include("fazhi.activities.figures_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

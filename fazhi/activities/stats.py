@@ -1,0 +1,49 @@
+"""The programme's headline figures, straight from the records, for any region and period.
+
+Keys are stable English snake_case (`stats --json`, the dashboard, the API)."""
+
+import datetime
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from fazhi.activities.models import KIND_FIGURE, Activity, Mode
+from fazhi.assignments.models import Assignment
+
+
+def figures(*, region: str | None = None, start: datetime.date | None = None,
+            end: datetime.date | None = None) -> dict:
+    activities = Activity.objects.in_region(region).between(start, end)
+    aggregates = {figure: Count("pk", filter=Q(kind=kind)) for kind, figure in KIND_FIGURE.items()}
+    agg = activities.aggregate(
+        activities_total=Count("pk"),
+        online_activities=Count("pk", filter=Q(mode=Mode.ONLINE)),
+        handbooks=Coalesce(Sum("handbooks"), 0),
+        pledges=Coalesce(Sum("pledges"), 0),
+        students_reached=Coalesce(Sum("students"), 0),
+        teachers_reached=Coalesce(Sum("teachers"), 0),
+        parents_reached=Coalesce(Sum("parents"), 0),
+        schools_reached=Count("school", distinct=True),
+        **aggregates,
+    )
+    return {
+        "region": region,
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "officers_in_classes": officers_in_classes(region=region, start=start, end=end),
+        **agg,
+    }
+
+
+def officers_in_classes(*, region: str | None, start: datetime.date | None, end: datetime.date | None) -> int:
+    """Distinct officers who were a class's rule-of-law homeroom teacher at some time in the period."""
+    end = end or timezone.localdate()
+    held = Assignment.objects.filter(role=Assignment.Role.HOMEROOM,
+                                     status__in=[Assignment.Status.ACTIVE, Assignment.Status.ENDED],
+                                     starts_on__lte=end)
+    if region:
+        held = held.filter(school__region__code__startswith=region)
+    if start:
+        held = held.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+    return held.values("officer_id").distinct().count()
