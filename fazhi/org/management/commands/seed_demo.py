@@ -17,6 +17,7 @@ LABELS = {
     "pairings": "pairings",
     "assignments": "confirmed assignments",
     "unassigned": "classes left without an officer",
+    "activities": "recorded activities",
 }
 
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
 
         counts = seed_demo()
         counts |= seed_assignments()
+        from fazhi.activities.demo import seed_activities
+
+        counts |= seed_activities()
         elapsed = time.monotonic() - started
         if any(counts.values()):
             created = ", ".join(f"{n} {LABELS[k]}" for k, n in counts.items() if n)

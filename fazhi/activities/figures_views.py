@@ -1,0 +1,81 @@
+"""The programme's figures for a region and period (the same numbers as `stats --json`)."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fazhi.accounts.permissions import REGION_READERS
+from fazhi.accounts.scope import scope_for
+from fazhi.activities.models import KIND_FIGURE, Kind, Quota
+from fazhi.activities.stats import figures
+from fazhi.org.models import Region, current_school_year
+
+
+def _period(request) -> tuple[datetime.date | None, datetime.date | None, str]:
+    """?period=semester|year|all, or ?from=&to= (YYYY-MM-DD)."""
+    today = timezone.localdate()
+    period = request.GET.get("period", "")
+    if period == "year":
+        year = current_school_year()
+        return datetime.date(year, 9, 1), datetime.date(year + 1, 8, 31), period
+    if period == "all":
+        return None, None, period
+    start, end = request.GET.get("from", ""), request.GET.get("to", "")
+    if start or end:
+        try:
+            start_date = datetime.date.fromisoformat(start) if start else None
+            end_date = datetime.date.fromisoformat(end) if end else None
+        except ValueError:
+            raise Http404 from None
+        return start_date, end_date, "custom"
+    year, semester = Quota.current_semester(today)
+    start_date, end_date = Quota.semester_dates(year, semester)
+    return start_date, end_date, "semester"
+
+
+@login_required
+def figures_page(request):
+    scope = scope_for(request.user)
+    if not scope.has_role(*REGION_READERS):
+        raise Http404
+    regions = Region.objects.visible_to(request.user).filter(code__regex=r"^\d{4,6}$") if not scope.superuser \
+        else Region.objects.all()
+    allowed = scope.region_prefixes
+    code = request.GET.get("region") or (allowed[0] if allowed else "62")
+    if not scope.superuser and not any(code.startswith(p) for p in allowed):
+        raise Http404
+    region = Region.objects.filter(code=code).first() or _not_found()
+    start, end, period = _period(request)
+    data = figures(region=code, start=start, end=end)
+    base = {"region": code, **({"from": start.isoformat()} if start else {}), **({"to": end.isoformat()} if end else {})}
+    activities_url = reverse("activities:list")
+
+    def link(**extra):
+        return f"{activities_url}?{urlencode({**base, **extra})}"
+
+    kinds = [(Kind(kind).label, data[figure], link(kind=kind)) for kind, figure in KIND_FIGURE.items()]
+    totals = [
+        (_("Officers in their classes"), data["officers_in_classes"],
+         f"{reverse('assignments:coverage')}?region={code}"),
+        (_("Activities"), data["activities_total"], link()),
+        (_("Handbooks handed out"), data["handbooks"], link()),
+        (_("Pledges signed"), data["pledges"], link()),
+        (_("Students reached"), data["students_reached"], link()),
+        (_("Teachers reached"), data["teachers_reached"], link()),
+        (_("Parents reached"), data["parents_reached"], link()),
+        (_("Online activities"), data["online_activities"], link(mode="online")),
+    ]
+    return render(request, "activities/figures.html", {
+        "region": region, "regions": regions, "start": start, "end": end, "period": period,
+        "totals": totals, "kinds": kinds, "data": data,
+    })
+
+
+def _not_found():
+    raise Http404
