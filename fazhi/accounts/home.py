@@ -119,6 +119,8 @@ def officer_section(officer: Officer) -> dict:
     todo = [(f"{a.school.name} {a.school_class.name if a.school_class else ''} · {a.get_role_display()}",
              reverse("org:class_detail", args=[a.school_class_id]) if a.school_class_id
              else reverse("org:school_detail", args=[a.school_id])) for a in mine]
+    if mine:
+        todo.insert(0, (_("Record an activity"), reverse("activities:record")))
     todo.append((_("My record"), reverse("org:officer_detail", args=[officer.pk])))
     return {
         "title": f"{_('Officer')} · {officer.unit.name} {officer.name}",

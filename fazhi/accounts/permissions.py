@@ -74,3 +74,68 @@ def can_see_coverage(scope: Scope) -> bool:
 
 def can_record_training(scope: Scope) -> bool:
     return scope.has_role(Role.COMMITTEE_ADMIN, Role.LIAISON)
+
+
+# ---- quotas and progress (fazhi.activities.quota_views) ----------------------------------------
+
+PROGRESS_TABS = ("classes", "schools", "officers")
+
+
+def progress_tabs(scope: Scope) -> list[str]:
+    """Which progress lists a user sees: regional roles all three; a school administrator their school's
+    classes, the school and the officers holding its classes; an officer their classes and their own row;
+    a liaison their unit's officers."""
+    if scope.superuser or scope.has_role(*REGION_READERS):
+        return list(PROGRESS_TABS)
+    tabs = set()
+    if scope.has_role(Role.SCHOOL_ADMIN):
+        tabs.update(PROGRESS_TABS)
+    if scope.has_role(Role.OFFICER):
+        tabs.update(("classes", "officers"))
+    if scope.has_role(Role.LIAISON):
+        tabs.add("officers")
+    return [t for t in PROGRESS_TABS if t in tabs]
+
+
+def can_see_progress(scope: Scope) -> bool:
+    return bool(progress_tabs(scope))
+
+
+def can_set_quotas(scope: Scope) -> bool:
+    """Setting a region's quotas for a semester: the committee and the education bureau."""
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF)
+
+
+# ---- the education ledger: recording activities (fazhi.activities.views) ----------------------
+
+RECORDERS = (Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.LIAISON, Role.OFFICER, Role.SCHOOL_ADMIN, Role.TEACHER)
+
+
+def can_see_activities(scope: Scope) -> bool:
+    """Every role sees the activities within its scope (Activity.visible_to decides which)."""
+    return scope.superuser or bool(scope.roles)
+
+
+def can_record_activities(scope: Scope) -> bool:
+    """Officers record their own work; liaisons and the committee record for officers; schools, homeroom
+    teachers and the education bureau record school activities. Inspectors only read."""
+    return scope.has_role(*RECORDERS)
+
+
+def must_name_officer(scope: Scope) -> bool:
+    """A liaison (or an officer) records an officer's work; school-side and regional recorders may record
+    an activity that no officer led."""
+    return not scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.SCHOOL_ADMIN, Role.TEACHER)
+
+
+# ---- ledgers (工作台账) ------------------------------------------------------------------------
+
+def can_export_ledgers(scope: Scope) -> bool:
+    """Every role may export the ledger of what it can see: an officer their own activities, a liaison
+    their unit's officers', a school its own, a committee, bureau or inspector their region's."""
+    return can_see_activities(scope)
+
+
+def can_see_figures(scope: Scope) -> bool:
+    """The programme's figures for a region (`/figures/`, `stats --json`)."""
+    return scope.has_role(*REGION_READERS)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fazhi.accounts.permissions import REGION_READERS
+from fazhi.accounts.permissions import can_see_figures
 from fazhi.accounts.scope import scope_for
 from fazhi.activities.models import KIND_FIGURE, Kind, Quota
 from fazhi.activities.stats import figures
@@ -42,7 +42,7 @@ def _period(request) -> tuple[datetime.date | None, datetime.date | None, str]:
 @login_required
 def figures_page(request):
     scope = scope_for(request.user)
-    if not scope.has_role(*REGION_READERS):
+    if not can_see_figures(scope):
         raise Http404
     regions = Region.objects.visible_to(request.user).filter(code__regex=r"^\d{4,6}$") if not scope.superuser \
         else Region.objects.all()

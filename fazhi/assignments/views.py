@@ -26,6 +26,7 @@ from fazhi.assignments.forms import (
     TrainingForm,
 )
 from fazhi.assignments.models import Assignment, Handover, Policy, Training
+from fazhi.lib.excel import cell_text
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _regions, _require, _school_year
 
@@ -258,7 +259,7 @@ def coverage_export(request):
             if isinstance(value, int):
                 ws.write_number(i, col, value)
             else:
-                ws.write_string(i, col, value)
+                ws.write_string(i, col, cell_text(value))
     wb.close()
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

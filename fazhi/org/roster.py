@@ -44,6 +44,7 @@ from django.utils.translation import ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from fazhi.accounts.scope import Scope, scope_for
+from fazhi.lib.excel import cell_text as xlsx_text
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 from fazhi.org.validators import normalize_phone, validate_phone
 
@@ -869,7 +870,7 @@ class _Writer:
             else:
                 value = str(value)
                 # A spreadsheet takes text that starts like this for a formula: keep it text.
-                ws.write_string(r, c, value, self.quoted if value.startswith(FORMULA_STARTS) else None)
+                ws.write_string(r, c, xlsx_text(value), self.quoted if value.startswith(FORMULA_STARTS) else None)
 
     def help_sheet(self):
         ws = self.wb.add_worksheet(SHEET_HELP)

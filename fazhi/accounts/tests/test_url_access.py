@@ -70,7 +70,14 @@ def dunhuang_objects(world) -> dict[str, dict]:
         officer=world.officer, school=world.school, school_class=world.klass, school_year=world.klass.school_year,
         pairing=pairing, status="active", load_slot=1, starts_on=world.klass.created_at.date())
     posting = NoticeboardPosting.objects.create(school_class=world.klass, fingerprint="x")
+    from fazhi.activities.models import Activity, Evidence
+
+    activity = Activity.objects.create(kind="class_meeting", date=world.klass.created_at.date(), school=world.school,
+                                       officer=world.officer)
+    activity.classes.set([world.klass])
+    evidence = Evidence.objects.create(activity=activity, type="photo", file="activities/x.jpg")
     return {
+        "activities/evidence/": {"pk": evidence.pk}, "activities/": {"pk": activity.pk},
         "units/": {"pk": world.court.pk}, "schools/": {"pk": world.school.pk},
         "classes/": {"pk": world.klass.pk}, "officers/": {"pk": world.officer.pk},
         "history/": {"kind": "officer", "pk": world.officer.pk},
