@@ -36,7 +36,7 @@ lint: $(STAMP)
 	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 0
-	$(PY) scripts/check_messages.py
+	$(PY) scripts/check_messages.py --extract
 
 bench: $(STAMP)
 	$(PY) bench/run.py

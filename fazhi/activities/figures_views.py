@@ -63,7 +63,7 @@ def figures_page(request):
     totals = [
         (_("Officers in their classes"), data["officers_in_classes"],
          f"{reverse('assignments:coverage')}?region={code}"),
-        (_("Activities"), data["activities_total"], link()),
+        (_("Activities held"), data["activities_total"], link()),
         (_("Handbooks handed out"), data["handbooks"], link()),
         (_("Pledges signed"), data["pledges"], link()),
         (_("Students reached"), data["students_reached"], link()),
