@@ -43,6 +43,18 @@ class FazhiUserManager(UserManager):
         managed = Membership.objects.managed_by(scope)
         return self.filter(pk__in=managed.values("user_id"), is_superuser=False)
 
+    def managed_entirely_by(self, user):
+        """Users whose every role `user` manages: only these may be edited, reset or disabled by them (a
+        login with a role elsewhere belongs to that other administrator as much as to this one)."""
+        from fazhi.accounts.scope import scope_for
+
+        scope = scope_for(user)
+        if scope.superuser:
+            return self.all()
+        managed = Membership.objects.managed_by(scope)
+        elsewhere = Membership.objects.exclude(pk__in=managed.values("pk")).values("user_id")
+        return self.visible_to(user).exclude(pk__in=elsewhere)
+
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)

@@ -52,7 +52,8 @@ def _require_user_admin(request):
 
 
 def _managed_user_or_404(request, pk):
-    return get_object_or_404(User.objects.visible_to(request.user), pk=pk)
+    """For changing a login (edit, password reset, disable): the administrator must manage all its roles."""
+    return get_object_or_404(User.objects.managed_entirely_by(request.user), pk=pk)
 
 
 @login_required
@@ -106,7 +107,7 @@ def user_create(request):
 @login_required
 def user_detail(request, pk):
     _require_user_admin(request)
-    account = _managed_user_or_404(request, pk)
+    account = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
     scope = scope_for(request.user)
     membership_form = MembershipForm(request.POST or None, prefix="m", granted_by=request.user)
     membership_form.instance.user = account
@@ -116,11 +117,14 @@ def user_detail(request, pk):
         membership.save()
         messages.success(request, _("Role granted."))
         return redirect("accounts:user_detail", pk=account.pk)
-    memberships = account.memberships.select_related("region", "unit", "officer__unit", "school", "school_class__school")
+    memberships = Membership.objects.managed_by(scope).filter(user=account).select_related(
+        "region", "unit", "officer__unit", "school", "school_class__school")
     return render(request, "accounts/user_detail.html", {
         "account": account,
         "memberships": [(m, can_grant(scope, m)) for m in memberships],
         "membership_form": membership_form,
+        "roles_elsewhere": account.memberships.count() - len(memberships),
+        "can_change_login": User.objects.managed_entirely_by(request.user).filter(pk=account.pk).exists(),
     })
 
 

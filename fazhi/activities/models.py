@@ -149,10 +149,18 @@ class Activity(models.Model):
         return (
             _prefix_q("school__region__code", scope.committee_prefixes + scope.education_prefixes)
             | Q(school_id__in=scope.school_ids)
-            | Q(pk__in=_activities_of_classes(scope.class_ids))
-            | Q(officer_id__in=scope.officer_ids)
+            # a teacher: records of their own class only, not a record that also covers other classes
+            | (Q(pk__in=_activities_of_classes(scope.class_ids)) & Q(whole_school=False)
+               & ~Q(pk__in=_activities_beyond_classes(scope.class_ids)))
+            # an officer: records they led, unless they cover classes the officer does not hold
+            | (Q(officer_id__in=scope.officer_ids) & ~Q(pk__in=_activities_beyond_classes(scope.officer_class_ids)))
             | Q(officer__unit_id__in=scope.unit_ids)
         )
+
+
+def _activities_beyond_classes(class_ids):
+    """Activities that covered a class other than these."""
+    return Activity.classes.through.objects.exclude(schoolclass_id__in=class_ids).values("activity_id")
 
 
 def _activities_of_classes(class_ids):

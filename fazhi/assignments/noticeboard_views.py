@@ -12,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404
 from fazhi.assignments import noticeboard as nb
 from fazhi.assignments.models import NoticeboardPosting
+from fazhi.lib.images import without_metadata
 from fazhi.org.models import Region, School, SchoolClass, current_school_year
 
 # One web request prints at most this many classes (about 30 s and 500 MB on a small server); a larger
@@ -193,23 +193,6 @@ class PostingForm(forms.Form):
         return photo
 
 
-def _without_metadata(upload) -> ContentFile:
-    """Re-save an uploaded photo with Pillow: EXIF (GPS position, camera, time) and other metadata are dropped,
-    the picture is turned upright first."""
-    from PIL import Image, ImageOps
-
-    upload.seek(0)
-    with Image.open(upload) as image:
-        fmt = image.format
-        image = ImageOps.exif_transpose(image)
-        if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        out = io.BytesIO()
-        options = {"quality": 88} if fmt in ("JPEG", "WEBP") else {}
-        image.save(out, fmt, **options)
-    return ContentFile(out.getvalue(), name=f"board.{PHOTO_FORMATS[fmt]}")
-
-
 def _can_confirm(user, klass) -> bool:
     return SchoolClass.objects.editable_by(user).filter(pk=klass.pk).exists()
 
@@ -256,7 +239,7 @@ def noticeboard_posted(request, pk):
     posting = NoticeboardPosting(school_class=klass, fingerprint=board["fingerprint"],
                                  posted_on=form.cleaned_data["posted_on"], confirmed_by=request.user)
     if form.cleaned_data["photo"]:
-        posting.photo = _without_metadata(form.cleaned_data["photo"])
+        posting.photo = without_metadata(form.cleaned_data["photo"], "board")
     posting.save()
     messages.success(request, _("Recorded: the current noticeboard of %(klass)s is posted.") % {
         "klass": f"{klass.school.name} {klass.name}"})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fazhi.accounts import permissions as perms
-from fazhi.accounts.scope import get_visible_or_404, scope_for
+from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
 from fazhi.assignments import coverage, services
 from fazhi.assignments.forms import (
     ConfirmForm,
@@ -115,7 +115,7 @@ def assignment_create(request):
 
 
 def _decision(request, pk, form_class, action):
-    assignment = get_visible_or_404(A, request.user, pk=pk)
+    assignment = get_editable_or_404(A, request.user, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -159,7 +159,7 @@ def assignment_confirm_many(request):
     ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
     if not form.is_valid() or not ids:
         messages.error(request, _("Select the proposals to confirm and the date."))
-        return redirect(request.POST.get("next") or "assignments:assignment_list")
+        return redirect("assignments:assignment_list")
     chosen = A.objects.editable_by(request.user).filter(pk__in=ids, status=A.Status.PROPOSED).order_by("pk")
     done, errors = services.confirm_many(by=request.user, assignments=list(chosen),
                                          starts_on=form.cleaned_data["starts_on"])

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
+from fazhi.lib.images import without_metadata
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit
 from fazhi.org.validators import normalize_phone
 
@@ -126,6 +127,7 @@ class OfficerForm(PhoneCleaningMixin, forms.ModelForm):
                     "mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)})
             if photo.image.format not in PHOTO_TYPES:
                 raise forms.ValidationError(_("Upload a JPEG, PNG or WebP photo."))
+            return without_metadata(photo, "officer")  # no GPS position or camera data is kept
         return photo
 
 

@@ -738,11 +738,16 @@ class _Importer:
                 self._save(officer)
                 self.result.officers.created += 1
             elif changes:
-                if "status" in changes:
-                    changes["status_changed_on"] = today
+                status = changes.pop("status", None)
                 for f, value in changes.items():
                     setattr(officer, f, value)
-                self._save(officer, update_fields=list(changes))
+                if changes:
+                    self._save(officer, update_fields=list(changes))
+                if status is not None:
+                    # Through the model, so that a departure ends the officer's classes and opens handovers.
+                    if self.user is not None:
+                        officer._history_user = self.user
+                    officer.change_status(status, today, CHANGE_REASON)
                 self.result.officers.updated += 1
             else:
                 self.result.officers.unchanged += 1

@@ -86,3 +86,22 @@ def test_membership_scope_must_match_role_in_the_database(world):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=world.nobody, role=Role.LIAISON, region=world.dunhuang)
+
+
+def test_a_login_with_a_role_outside_your_scope_cannot_be_taken_over(client, world):
+    from fazhi.conftest import make_user
+
+    city_admin = make_user("cityadmin", Role.COMMITTEE_ADMIN, region=world.jiuquan)
+    Membership.objects.create(user=city_admin, role=Role.TEACHER, school_class=world.klass2)
+    client.force_login(world.education_staff)
+    page = client.get(f"/accounts/{city_admin.pk}/")
+    assert page.status_code == 200 and "甘肃省酒泉市</td>" not in page.content.decode()
+    assert client.post(f"/accounts/{city_admin.pk}/reset-password/").status_code == 404
+    assert client.post(f"/accounts/{city_admin.pk}/edit/", {"username": "x", "phone": "13900000000"}).status_code == 404
+    assert client.post(f"/accounts/{city_admin.pk}/toggle-active/").status_code == 404
+    city_admin.refresh_from_db()
+    assert city_admin.is_active and city_admin.username == "cityadmin" and city_admin.phone is None
+    # the teacher role itself, which education staff manage, can still be removed
+    role = city_admin.memberships.get(role=Role.TEACHER)
+    client.post(f"/accounts/roles/{role.pk}/delete/")
+    assert not Membership.objects.filter(pk=role.pk).exists()

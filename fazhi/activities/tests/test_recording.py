@@ -539,3 +539,20 @@ def test_list_query_count_stays_flat(client, covered, settings):
     with CaptureQueriesContext(connection) as many:
         assert client.get("/activities/").status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_a_teacher_cannot_rewrite_a_school_record_that_covers_other_classes(client, world):
+    from fazhi.activities.models import Activity
+
+    shared = Activity.objects.create(kind="class_meeting", date=world.klass.created_at.date(), school=world.school,
+                                     students=89, notes="学校登记")
+    shared.classes.set([world.klass, world.klass2])
+    own = Activity.objects.create(kind="class_meeting", date=world.klass.created_at.date(), school=world.school,
+                                  students=45)
+    own.classes.set([world.klass])
+    client.force_login(world.teacher)
+    assert client.get(f"/activities/{shared.pk}/").status_code == 200
+    assert client.get(f"/activities/{shared.pk}/edit/").status_code == 404
+    assert client.get(f"/activities/{own.pk}/edit/").status_code == 200
+    shared.refresh_from_db()
+    assert set(shared.classes.all()) == {world.klass, world.klass2}

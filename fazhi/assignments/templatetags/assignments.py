@@ -32,7 +32,9 @@ def school_vice_principals(school):
                 .select_related("officer__unit"))
 
 
-@register.simple_tag
-def officer_assignments(officer):
-    return list(A.objects.filter(officer=officer, status__in=[A.Status.PROPOSED, *A.HOLDING])
+@register.simple_tag(takes_context=True)
+def officer_assignments(context, officer):
+    """The officer's classes and posts that the viewer may see."""
+    return list(A.objects.visible_to(context["request"].user)
+                .filter(officer=officer, status__in=[A.Status.PROPOSED, *A.HOLDING])
                 .select_related("school", "school_class").order_by("role", "school__name"))

@@ -179,3 +179,21 @@ def test_change_log_is_for_the_committee_and_scoped(client, world):
     client.force_login(world.liaison)
     assert client.get("/changes/").status_code == 404
     assert client.get(f"/history/officer/{world.officer.pk}/").status_code == 404
+
+
+def test_officer_photo_is_stored_without_its_gps_position(client, world):
+    buf = io.BytesIO()
+    image = Image.new("RGB", (60, 80), (10, 20, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif.get_ifd(0x8825)[2] = (40.0, 8.0, 30.0)  # GPS latitude
+    image.save(buf, "JPEG", exif=exif)
+    buf.seek(0)
+    buf.name = "me.jpg"
+    client.force_login(world.liaison)
+    response = client.post(f"/officers/{world.officer.pk}/edit/", {
+        "unit": world.court.pk, "name": "李明", "gender": "M", "phone": world.officer.phone, "photo": buf})
+    assert response.status_code == 302
+    world.officer.refresh_from_db()
+    with Image.open(world.officer.photo.path) as stored:
+        assert dict(stored.getexif()) == {}

@@ -199,7 +199,9 @@ def test_corrected_file_updates_records_by_natural_key(world, tmp_path):
     assert (klass.homeroom_teacher, klass.student_count) == ("刘芳", 44)
     ma = Officer.objects.get(phone="13909370012")
     assert (ma.title, ma.status, ma.status_changed_on is not None) == ("二级警长", "transferred", True)
-    assert history_counts() == (before[0], before[1] + 1, before[2] + 1)
+    # the officer's corrected title, then the transfer as its own entry (through Officer.change_status, which
+    # also ends the officer's classes and opens their handovers)
+    assert history_counts() == (before[0], before[1] + 1, before[2] + 2)
 
 
 def test_blank_optional_cells_keep_what_is_stored(world, tmp_path):
@@ -516,3 +518,21 @@ def test_queries_do_not_grow_with_the_rows(world, tmp_path, django_assert_max_nu
     with django_assert_max_num_queries(20):
         result = import_roster(path, user=world.committee_admin)
     assert result.classes.unchanged == 600 and result.officers.unchanged == 600
+
+
+def test_a_departure_in_the_roster_ends_the_officers_classes_like_the_page_does(world, tmp_path):
+    from fazhi.assignments.models import Assignment, Handover, Pairing
+
+    assert import_roster(workbook(tmp_path / "a.xlsx", GOOD_CLASSES, GOOD_OFFICERS), user=world.committee_admin).ok
+    officer = Officer.objects.get(phone="13909370012")
+    klass = SchoolClass.objects.filter(school__region_id="620982").first()
+    pairing = Pairing.objects.create(unit=officer.unit, school=klass.school, school_year=klass.school_year)
+    held = Assignment.objects.create(officer=officer, school=klass.school, school_class=klass,
+                                     school_year=klass.school_year, pairing=pairing, status="active", load_slot=1,
+                                     starts_on=klass.created_at.date())
+    departed = [dict(r) for r in GOOD_OFFICERS]
+    departed[1].update(状态="离职", 手机号="13909370012")
+    assert import_roster(workbook(tmp_path / "b.xlsx", GOOD_CLASSES, departed), user=world.committee_admin).ok
+    held.refresh_from_db()
+    assert held.status == "ended" and held.end_reason == "left"
+    assert Handover.objects.filter(school_class=klass, closed_on__isnull=True).exists()
