@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from fazhi.assignments.models import Assignment, NoticeboardPosting
-from fazhi.org.models import SchoolClass, Unit
+from fazhi.org.models import Officer, SchoolClass, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,9 @@ def boards_for(classes) -> list[dict]:
     ids = [c.pk for c in classes]
     active: dict[int, Assignment] = {}
     for part in _chunks(ids):
+        # An officer no longer on duty is never published, even if their assignment were still open.
         for a in (Assignment.objects.filter(school_class_id__in=part, role=Assignment.Role.HOMEROOM,
-                                            status=Assignment.Status.ACTIVE)
+                                            status=Assignment.Status.ACTIVE, officer__status=Officer.Status.ACTIVE)
                   .select_related("officer__unit").order_by("school_class_id", "-starts_on", "-pk")):
             active.setdefault(a.school_class_id, a)
     codes = {c.school.region_id for c in classes} | {a.officer.unit.region_id for a in active.values()}
