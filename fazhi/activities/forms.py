@@ -23,6 +23,7 @@ from fazhi.activities import evidence as ev
 from fazhi.activities.models import Activity, Evidence, Kind, Topic
 from fazhi.activities.services import check_classes, default_students
 from fazhi.assignments.models import Assignment
+from fazhi.lib.params import is_id
 from fazhi.org.models import Officer, School, SchoolClass, _prefix_q, current_school_year
 
 # Fields tucked under "More details" on the phone form.
@@ -207,7 +208,7 @@ class ActivityForm(forms.ModelForm):
 
         if not editing and not self.is_bound:
             chosen_officer = None
-            if officer and str(officer).isdigit():
+            if officer and is_id(str(officer)):
                 chosen_officer = recorder.officers.filter(pk=int(officer)).first()
             chosen_officer = chosen_officer or recorder.own_officer
             default_school = recorder.school(school) or recorder.default_school()
@@ -255,7 +256,7 @@ class ActivityForm(forms.ModelForm):
     def ticked_class_ids(self) -> set[int]:
         if self.is_bound:
             raw = self.data.getlist("classes") if hasattr(self.data, "getlist") else self.data.get("classes", [])
-            return {int(v) for v in raw if str(v).isdigit()}
+            return {int(v) for v in raw if is_id(str(v))}
         return {getattr(c, "pk", c) for c in self.initial.get("classes") or []}
 
     max_files = ev.MAX_FILES
@@ -268,7 +269,7 @@ class ActivityForm(forms.ModelForm):
     def removed_ids(self) -> set[int]:
         if not self.is_bound or not hasattr(self.data, "getlist"):
             return set()
-        return {int(v) for v in self.data.getlist("remove_evidence") if str(v).isdigit()}
+        return {int(v) for v in self.data.getlist("remove_evidence") if is_id(str(v))}
 
     @property
     def students_hint(self) -> int:

@@ -21,6 +21,7 @@ from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import get_visible_or_404, scope_for
 from fazhi.activities import ledger as lg
 from fazhi.activities.models import Kind
+from fazhi.lib.params import is_id
 from fazhi.org.models import Officer, School, Unit
 
 # One web request prints at most this many activities (about a minute of layout on one core, and a PDF of
@@ -92,7 +93,7 @@ def _limited(qs, selected_pk):
     items = list(qs[:MAX_OPTIONS + 1])
     more = len(items) > MAX_OPTIONS
     items = items[:MAX_OPTIONS]
-    if selected_pk and all(str(item.pk) != str(selected_pk) for item in items):
+    if is_id(str(selected_pk or "")) and all(str(item.pk) != str(selected_pk) for item in items):
         extra = qs.filter(pk=selected_pk).first()
         if extra is not None:
             items.insert(0, extra)
@@ -102,7 +103,7 @@ def _limited(qs, selected_pk):
 def _options(user, data: dict) -> dict:
     """The officers, units, schools and regions the user may choose, narrowed to the region chosen."""
     region = data.get("region") or ""
-    region = region if region.isdigit() else ""
+    region = region if is_id(region) else ""
     officers = Officer.objects.visible_to(user).select_related("unit").order_by("unit__name", "name", "pk")
     units = Unit.objects.visible_to(user).order_by("region_id", "kind", "name")
     schools = School.objects.visible_to(user).order_by("region_id", "name")

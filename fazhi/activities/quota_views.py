@@ -20,6 +20,7 @@ from fazhi.activities import progress
 from fazhi.activities.models import Quota
 from fazhi.assignments.models import Assignment
 from fazhi.lib.excel import cell_text
+from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _require
 
@@ -31,7 +32,7 @@ def _period(request) -> progress.Period:
     year = request.GET.get("year", "")
     semester = request.GET.get("semester", "")
     return progress.Period.of(
-        school_year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+        school_year=int(year) if is_id(year) and 2000 <= int(year) <= 2100 else None,
         semester=semester if semester in Quota.Semester.values else None)
 
 
@@ -59,17 +60,17 @@ def _progress(request):
     unit = request.GET.get("unit", "").strip()
     school = request.GET.get("school", "").strip()
     region_obj = unit_obj = school_obj = None
-    if region.isdigit():
+    if is_id(region):
         region_obj = _own_regions(user).filter(pk=region).first()
         if region_obj is None:
             raise Http404
     else:
         region = ""
-    if unit.isdigit():
+    if is_id(unit):
         unit_obj = get_visible_or_404(Unit, user, pk=int(unit))
     else:
         unit = ""
-    if school.isdigit():
+    if is_id(school):
         school_obj = get_visible_or_404(School, user, pk=int(school))
     else:
         school = ""
@@ -222,7 +223,7 @@ def quota_settings(request):
         raise Http404
     year = data.get("year", "")
     semester = data.get("semester", "")
-    period = progress.Period.of(school_year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+    period = progress.Period.of(school_year=int(year) if is_id(year) and 2000 <= int(year) <= 2100 else None,
                                 semester=semester if semester in Quota.Semester.values else None)
     own = Quota.objects.filter(region=region, school_year=period.school_year, semester=period.semester).first()
     source = None

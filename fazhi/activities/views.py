@@ -19,6 +19,7 @@ from fazhi.activities import evidence as ev
 from fazhi.activities.forms import ActivityForm, recorder_for
 from fazhi.activities.models import Activity, Evidence, Kind, Mode, Topic
 from fazhi.activities.services import MAIN_FIELDS, ActivityLocked, change_activity, record_activity
+from fazhi.lib.params import is_id
 from fazhi.org.models import Officer, School
 
 PAGE_SIZE = 25
@@ -50,10 +51,10 @@ def activity_list(request):
     start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
     activities = activities.between(start, end)
     school = request.GET.get("school", "")
-    if school.isdigit():
+    if is_id(school):
         activities = activities.filter(school_id=int(school))
     officer = request.GET.get("officer", "")
-    if officer.isdigit():
+    if is_id(officer):
         activities = activities.filter(officer_id=int(officer))
     q = request.GET.get("q", "").strip()
     if q:

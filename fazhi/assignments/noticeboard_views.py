@@ -26,6 +26,7 @@ from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404
 from fazhi.assignments import noticeboard as nb
 from fazhi.assignments.models import NoticeboardPosting
 from fazhi.lib.images import without_metadata
+from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, current_school_year
 
 # One web request prints at most this many classes (about 30 s and 500 MB on a small server); a larger
@@ -101,7 +102,7 @@ def _int_param(request, name: str) -> int | None:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_id(raw):
         raise Http404
     return int(raw)
 
@@ -123,7 +124,7 @@ def print_pdf(request):
         school = get_visible_or_404(School, user, pk=school_id)
         classes, label = visible.filter(school=school, school_year=year), school.name
     elif region_code:
-        if not region_code.isdigit():
+        if not is_id(region_code):
             raise Http404
         region = get_visible_or_404(Region, user, code=region_code)
         classes = visible.filter(school__region__code__startswith=region.code, school_year=year)

@@ -26,6 +26,7 @@ from fazhi.accounts.models import Role
 from fazhi.accounts.scope import get_editable_or_404, scope_for
 from fazhi.assignments import pairing_excel, rollover
 from fazhi.assignments.models import Assignment, Pairing
+from fazhi.lib.params import is_id
 from fazhi.org.forms import RosterUploadForm
 from fazhi.org.models import Region, School, Unit, current_school_year
 from fazhi.org.views import _regions
@@ -54,7 +55,7 @@ def _require(allowed: bool) -> None:
 
 def _year(value, default: int | None = None) -> int:
     value = str(value or "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else (default or current_school_year())
+    return int(value) if is_id(value) and 2000 <= int(value) <= 2100 else (default or current_school_year())
 
 
 def _prefix_q(field: str, prefixes) -> Q:
@@ -201,11 +202,11 @@ def pairing_list(request):
     year = _year(request.GET.get("year"))
     q = request.GET.get("q", "").strip()
     unit = request.GET.get("unit", "")
-    unit = int(unit) if unit.isdigit() else None
+    unit = int(unit) if is_id(unit) else None
     school = request.GET.get("school", "")
-    school = int(school) if school.isdigit() else None
+    school = int(school) if is_id(school) else None
     region = request.GET.get("region", "").strip()
-    region = region if region.isdigit() else ""
+    region = region if is_id(region) else ""
     show_unpaired = request.GET.get("show") == "unpaired"
 
     pairings = Pairing.objects.visible_to(user).filter(school_year=year)
@@ -271,9 +272,9 @@ def pairing_create(request):
     _require(can_manage_pairings(scope_for(request.user)))
     year = _year(request.POST.get("school_year") or request.GET.get("year"))
     initial = {"school_year": year}
-    if request.GET.get("school", "").isdigit():
+    if is_id(request.GET.get("school", "")):
         initial["schools"] = [int(request.GET["school"])]
-    if request.GET.get("unit", "").isdigit():
+    if is_id(request.GET.get("unit", "")):
         initial["unit"] = int(request.GET["unit"])
     form = PairingForm(request.POST or None, user=request.user, year=year, initial=initial)
     status = 200

@@ -27,6 +27,7 @@ from fazhi.assignments.forms import (
 )
 from fazhi.assignments.models import Assignment, Handover, Policy, Training
 from fazhi.lib.excel import cell_text
+from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _regions, _require, _school_year
 
@@ -62,7 +63,7 @@ def assignment_list(request):
     if q:
         qs = qs.filter(Q(officer__name__icontains=q) | Q(school__name__icontains=q) | Q(school_class__name__icontains=q))
     unit = request.GET.get("unit", "")
-    if unit.isdigit():
+    if is_id(unit):
         qs = qs.filter(officer__unit_id=int(unit))
     can_decide = perms.can_decide_assignments(scope)
     return render(request, "assignments/assignment_list.html", {
@@ -92,10 +93,10 @@ def assignment_create(request):
     scope = scope_for(request.user)
     _require(perms.can_propose(scope))
     klass = school = None
-    if request.GET.get("class", "").isdigit():
+    if is_id(request.GET.get("class", "")):
         klass = get_visible_or_404(SchoolClass, request.user, pk=int(request.GET["class"]))
         school = klass.school
-    elif request.GET.get("school", "").isdigit():
+    elif is_id(request.GET.get("school", "")):
         school = get_visible_or_404(School, request.user, pk=int(request.GET["school"]))
     else:
         raise Http404
@@ -156,7 +157,7 @@ def assignment_confirm_many(request):
     scope = scope_for(request.user)
     _require(perms.can_decide_assignments(scope))
     form = ConfirmForm(request.POST)
-    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    ids = [int(x) for x in request.POST.getlist("ids") if is_id(x)]
     if not form.is_valid() or not ids:
         messages.error(request, _("Select the proposals to confirm and the date."))
         return redirect("assignments:assignment_list")
@@ -195,13 +196,13 @@ def _coverage_scope(request):
     school = request.GET.get("school", "")
     title = _("All classes in your scope")
     unit_id = school_id = None
-    if school.isdigit():
+    if is_id(school):
         school_obj = get_visible_or_404(School, request.user, pk=int(school))
         school_id, title = school_obj.pk, school_obj.name
-    elif unit.isdigit():
+    elif is_id(unit):
         unit_obj = get_visible_or_404(Unit, request.user, pk=int(unit))
         unit_id, title = unit_obj.pk, _("Schools paired with %(unit)s") % {"unit": unit_obj.name}
-    elif region.isdigit():
+    elif is_id(region):
         region_obj = get_visible_or_404(Region, request.user, pk=region)
         title = region_obj.full_name
     else:
@@ -306,7 +307,7 @@ def training_list(request):
     if q:
         qs = qs.filter(Q(officer__name__icontains=q) | Q(topic__icontains=q))
     officer = request.GET.get("officer", "")
-    if officer.isdigit():
+    if is_id(officer):
         qs = qs.filter(officer_id=int(officer))
     return render(request, "assignments/training_list.html", {
         "page_obj": _page(request, qs), "q": q, "officer": officer,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.models import Membership, Role
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.params import is_id
 from fazhi.org.forms import OfficerForm, OfficerStatusForm, SchoolClassForm, SchoolForm, UnitForm
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 
@@ -29,7 +30,7 @@ def _page(request, queryset):
 
 def _region_filter(request, queryset, field):
     region = request.GET.get("region", "").strip()
-    if region.isdigit():
+    if is_id(region):
         queryset = queryset.filter(**{f"{field}__startswith": region})
     return queryset, region
 
@@ -42,7 +43,7 @@ def _regions(user):
 def _school_year(request) -> int:
     """The school year asked for in ?year=, or the current one."""
     year = request.GET.get("year", "")
-    return int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else current_school_year()
+    return int(year) if is_id(year) and 2000 <= int(year) <= 2100 else current_school_year()
 
 
 def _can_edit(model, user, obj) -> bool:
@@ -180,10 +181,10 @@ def class_list(request):
     if q:
         classes = classes.filter(Q(school__name__icontains=q) | Q(name__icontains=q) | Q(homeroom_teacher__icontains=q))
     school = request.GET.get("school", "")
-    if school.isdigit():
+    if is_id(school):
         classes = classes.filter(school_id=int(school))
     grade = request.GET.get("grade", "")
-    if grade.isdigit():
+    if is_id(grade):
         classes = classes.filter(grade=int(grade))
     if request.GET.get("missing") == "teacher":
         classes = classes.filter(homeroom_teacher="")
@@ -231,7 +232,7 @@ def officer_list(request):
     if q:
         officers = officers.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(title__icontains=q))
     unit = request.GET.get("unit", "")
-    if unit.isdigit():
+    if is_id(unit):
         officers = officers.filter(unit_id=int(unit))
     status = request.GET.get("status", "")
     if status == "inactive":
