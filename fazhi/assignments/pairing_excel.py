@@ -31,10 +31,12 @@ from python_calamine import CalamineError
 
 from fazhi.accounts.scope import scope_for
 from fazhi.assignments.models import Pairing
+from fazhi.lib.excel import WorkbookTooLarge
 from fazhi.org.models import School, Unit, current_school_year
 from fazhi.org.roster import (
     REGION,
     SCHOOL,
+    TOO_LARGE,
     UNIT,
     YEAR,
     RowError,
@@ -106,6 +108,8 @@ def read_pairings(source) -> tuple[str, list | None, list[RowError]]:
     errors: list[RowError] = []
     try:
         wb = _open_workbook(source)
+    except WorkbookTooLarge:
+        return SHEET, None, [RowError("", None, "", TOO_LARGE)]
     except (CalamineError, OSError, ValueError):
         return SHEET, None, [RowError("", None, "", _(
             "This file cannot be read as an Excel workbook (.xlsx). Save it from Excel or WPS as .xlsx "

@@ -40,10 +40,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from fazhi.accounts.scope import Scope, scope_for
+from fazhi.lib.excel import WorkbookTooLarge, check_xlsx_bounds
 from fazhi.lib.excel import cell_text as xlsx_text
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 from fazhi.org.validators import normalize_phone, validate_phone
@@ -104,6 +105,8 @@ CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 GRADE_WORDS = {"初一": 7, "初二": 8, "初三": 9, "高一": 10, "高二": 11, "高三": 12}
 
 MAX_ROWS = 100_000  # per sheet; a county has a few thousand classes
+TOO_LARGE = gettext_lazy("The workbook is too large: it reaches beyond 100,000 rows or 100 columns, or holds more than "
+              "100 MB of data. Remove empty rows and columns, or split the file.")
 LOOKUP_CHUNK = 900  # SQL parameters per IN (...) lookup, below SQLite's historic limit of 999
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -320,6 +323,7 @@ Record = tuple[int, dict[str, str]]  # (Excel row number, {column: text})
 
 
 def _open_workbook(source) -> CalamineWorkbook:
+    check_xlsx_bounds(source, max_rows=MAX_ROWS + 20)  # raises WorkbookTooLarge before the reader allocates
     if hasattr(source, "read"):
         if hasattr(source, "seek"):
             source.seek(0)
@@ -374,6 +378,8 @@ def read_roster(source) -> tuple[list[Record] | None, list[Record] | None, list[
     errors: list[RowError] = []
     try:
         wb = _open_workbook(source)
+    except WorkbookTooLarge:
+        return None, None, [RowError("", None, "", TOO_LARGE)]
     except (CalamineError, OSError, ValueError):
         return None, None, [RowError("", None, "", _(
             "This file cannot be read as an Excel workbook (.xlsx). Save it from Excel or WPS as .xlsx "

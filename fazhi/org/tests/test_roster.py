@@ -536,3 +536,21 @@ def test_a_departure_in_the_roster_ends_the_officers_classes_like_the_page_does(
     held.refresh_from_db()
     assert held.status == "ended" and held.end_reason == "left"
     assert Handover.objects.filter(school_class=klass, closed_on__isnull=True).exists()
+
+
+def test_a_workbook_naming_a_far_away_cell_is_refused_before_it_is_read(world, tmp_path):
+    """A 5 KB file with a cell at XFD1048576 would make the reader allocate half a terabyte."""
+    import zipfile
+
+    good = workbook(tmp_path / "a.xlsx", GOOD_CLASSES, GOOD_OFFICERS)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+                                                      b"</sheetData>")
+            dst.writestr(item, data)
+    result = import_roster(bomb, user=world.committee_admin)
+    assert not result.ok and "100" in str(result.errors[0].message)
+    assert not SchoolClass.objects.filter(school__name="敦煌市第三中学").exists()
