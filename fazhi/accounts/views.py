@@ -4,7 +4,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -114,7 +114,12 @@ def user_detail(request, pk):
     if request.method == "POST" and membership_form.is_valid():
         membership = membership_form.save(commit=False)
         membership.user = account
-        membership.save()
+        try:
+            with transaction.atomic():
+                membership.save()
+        except IntegrityError:  # the same role granted twice at the same moment
+            messages.error(request, _("This user already has this role for this scope."))
+            return redirect("accounts:user_detail", pk=account.pk)
         messages.success(request, _("Role granted."))
         return redirect("accounts:user_detail", pk=account.pk)
     memberships = Membership.objects.managed_by(scope).filter(user=account).select_related(

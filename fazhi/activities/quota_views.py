@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -233,7 +234,12 @@ def quota_settings(request):
                     **{f: getattr(source, f) for f in progress.QUOTA_FIELDS})
     form = QuotaForm(request.POST or None, instance=own)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:  # saved by someone else at the same moment: theirs stands, show it
+            messages.error(request, _("Someone else saved these rules at the same moment; check them and save again."))
+            return redirect(f"{request.path}?region={region.code}&year={period.school_year}&semester={period.semester}")
         messages.success(request, _("Quotas saved for %(region)s, %(semester)s.") % {
             "region": region.full_name, "semester": period.label})
         return redirect(f"{request.path}?region={region.code}&year={period.school_year}&semester={period.semester}")

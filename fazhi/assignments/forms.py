@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +30,19 @@ class ProposeForm(forms.Form):
             del self.fields["exception_reason"]
 
 
+EARLIEST = datetime.date(2000, 1, 1)
+
+
 class ConfirmForm(forms.Form):
     starts_on = forms.DateField(label=_("takes the class on"), initial=timezone.localdate,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def clean_starts_on(self):
+        value = self.cleaned_data["starts_on"]
+        today = timezone.localdate()
+        if not today - datetime.timedelta(days=366) <= value <= today + datetime.timedelta(days=366):
+            raise forms.ValidationError(_("The start date must be within a year of today."))
+        return value
 
 
 class RejectForm(forms.Form):
@@ -46,6 +58,8 @@ class EndForm(forms.Form):
     def clean_on(self):
         if self.cleaned_data["on"] > timezone.localdate():
             raise forms.ValidationError(_("An assignment cannot end in the future."))
+        if self.cleaned_data["on"] < EARLIEST:
+            raise forms.ValidationError(_("Enter a date after 2000."))
         return self.cleaned_data["on"]
 
 
@@ -73,6 +87,8 @@ class TrainingForm(forms.ModelForm):
     def clean_date(self):
         if self.cleaned_data["date"] > timezone.localdate():
             raise forms.ValidationError(_("Training can only be recorded once it has taken place."))
+        if self.cleaned_data["date"] < EARLIEST:
+            raise forms.ValidationError(_("Enter a date after 2000."))
         return self.cleaned_data["date"]
 
 

@@ -7,6 +7,7 @@ session is read or written, no CSRF cookie is set), and answer with `Cache-Contr
 """
 
 import io
+import re
 
 from django import forms
 from django.conf import settings
@@ -47,8 +48,11 @@ def _public(response):
     return response
 
 
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+
 def _class_by_token(token: str) -> SchoolClass | None:
-    if not 8 <= len(token) <= 32:
+    if not TOKEN_RE.fullmatch(token):  # tokens are URL-safe base64; anything else cannot be one
         return None
     return SchoolClass.objects.select_related("school").filter(public_token=token).first()
 
@@ -180,6 +184,8 @@ class PostingForm(forms.Form):
         value = self.cleaned_data["posted_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
+        if value.year < 2000:
+            raise forms.ValidationError(_("Enter a date after 2000."))
         return value
 
     def clean_photo(self):
@@ -191,7 +197,7 @@ class PostingForm(forms.Form):
                 "mb": settings.MAX_PHOTO_BYTES // (1024 * 1024)})
         if getattr(photo, "image", None) is None or photo.image.format not in PHOTO_FORMATS:
             raise forms.ValidationError(_("Upload a JPEG, PNG or WebP photo."))
-        return photo
+        return without_metadata(photo, "board")  # no GPS position or camera data is kept
 
 
 def _can_confirm(user, klass) -> bool:
@@ -240,7 +246,7 @@ def noticeboard_posted(request, pk):
     posting = NoticeboardPosting(school_class=klass, fingerprint=board["fingerprint"],
                                  posted_on=form.cleaned_data["posted_on"], confirmed_by=request.user)
     if form.cleaned_data["photo"]:
-        posting.photo = without_metadata(form.cleaned_data["photo"], "board")
+        posting.photo = form.cleaned_data["photo"]
     posting.save()
     messages.success(request, _("Recorded: the current noticeboard of %(klass)s is posted.") % {
         "klass": f"{klass.school.name} {klass.name}"})

@@ -74,10 +74,14 @@ def propose(*, by, officer: Officer, school_class: SchoolClass | None = None, sc
             raise ValidationError(_("Only the committee can record an exception to the pairing."))
     else:
         exception_reason = ""
-    return A.objects.create(
-        role=role, officer=officer, school=school, school_class=school_class, school_year=school_year,
-        pairing=pairing, exception_reason=exception_reason, source=source, explanation=explanation[:500],
-        proposed_by=by, proposed_at=timezone.now())
+    try:
+        with transaction.atomic():
+            return A.objects.create(
+                role=role, officer=officer, school=school, school_class=school_class, school_year=school_year,
+                pairing=pairing, exception_reason=exception_reason, source=source, explanation=explanation[:500],
+                proposed_by=by, proposed_at=timezone.now())
+    except IntegrityError:  # a proposal for the same class arrived at the same moment
+        raise ValidationError(_("This class already has an open proposal; the committee decides on it first.")) from None
 
 
 def _current_year() -> int:

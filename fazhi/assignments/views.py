@@ -5,6 +5,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -342,7 +343,12 @@ def policy_edit(request):
         f: getattr(Policy.for_region(region.code), f) for f in PolicyForm.Meta.fields})
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:  # saved by someone else at the same moment: theirs stands, show it
+            messages.error(request, _("Someone else saved these rules at the same moment; check them and save again."))
+            return redirect(f"{request.path}?region={region.code}")
         messages.success(request, _("Rules saved for %(region)s.") % {"region": region.full_name})
         return redirect(f"{request.path}?region={region.code}")
     return render(request, "assignments/policy_form.html", {"form": form, "region": region, "regions": regions,

@@ -142,6 +142,8 @@ class OfficerStatusForm(forms.Form):
         value = self.cleaned_data["changed_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date of a status change cannot be in the future."))
+        if value.year < 2000:
+            raise forms.ValidationError(_("Enter a date after 2000."))
         return value
 
 

@@ -107,6 +107,7 @@ GRADE_WORDS = {"初一": 7, "初二": 8, "初三": 9, "高一": 10, "高二": 11
 MAX_ROWS = 100_000  # per sheet; a county has a few thousand classes
 TOO_LARGE = gettext_lazy("The workbook is too large: it reaches beyond 100,000 rows or 100 columns, or holds more than "
               "100 MB of data. Remove empty rows and columns, or split the file.")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LOOKUP_CHUNK = 900  # SQL parameters per IN (...) lookup, below SQLite's historic limit of 999
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -200,7 +201,8 @@ def cell_text(value: Any) -> str:
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
-    return str(value).replace("\u200b", "").replace("\ufeff", "").strip()
+    # zero-width marks and control characters (NUL is refused by PostgreSQL) are never meant
+    return CONTROL_CHARS.sub("", str(value).replace("\u200b", "").replace("\ufeff", "")).strip()
 
 
 def _header(value: Any) -> str:
