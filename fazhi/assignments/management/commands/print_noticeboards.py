@@ -49,8 +49,14 @@ class Command(BaseCommand):
         path = Path(out)
         if path.parent and not path.parent.is_dir():
             raise CommandError(f"{path.parent}: no such directory")
+        if path.is_dir():
+            raise CommandError(f"{path} is a directory; give the PDF file to write")
         started = time.perf_counter()
-        pages = render_pdf(classes, path)
+        try:
+            with path.open("wb") as fh:  # opened before the (long) rendering, so that a bad path fails at once
+                pages = render_pdf(classes, fh)
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror or exc}") from None
         seconds = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(
             f"{pages} pages ({count} classes, {' / '.join(where)}, {year}) written to {path} "

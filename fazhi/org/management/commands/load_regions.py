@@ -68,8 +68,11 @@ def parse_region_rows(text: str) -> tuple[list[tuple[int, str, str]], list[str]]
     rows: list[tuple[int, str, str]] = []
     errors: list[str] = []
     first_seen: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    try:
+        all_rows = [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:
+        return [], [f"line {reader.line_num}: {exc}"]
+    for line, cells in all_rows:
         if not any(c.strip() for c in cells):
             continue  # blank line
         code = cells[code_col].strip() if code_col < len(cells) else ""
@@ -77,6 +80,8 @@ def parse_region_rows(text: str) -> tuple[list[tuple[int, str, str]], list[str]]
         problems = []
         if not (code.isascii() and code.isdigit() and len(code) in CODE_LENGTHS):
             problems.append(f"code {code!r} must have 2, 4 or 6 digits (GB/T 2260, e.g. 62, 6209, 620982)")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            problems.append("the name contains control characters")
         if not name:
             problems.append("the name is empty")
         elif len(name) > NAME_MAX_LENGTH:
