@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fazhi.org.models import Officer, Region, School, SchoolClass, ScopedQuerySet, _prefix_q
+from fazhi.org.models import Officer, Region, School, SchoolClass, ScopedQuerySet, _prefix_q, region_chain
 
 
 class Kind(models.TextChoices):
@@ -239,7 +239,7 @@ class Quota(models.Model):
 
     @classmethod
     def for_region(cls, code: str, school_year: int, semester: str) -> "Quota":
-        codes = [code[:n] for n in (6, 4, 2) if n <= len(code)]
+        codes = region_chain(code)
         found = {q.region_id: q for q in cls.objects.filter(region_id__in=codes, school_year=school_year,
                                                              semester=semester)}
         for c in codes:

@@ -12,7 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fazhi.org.models import Officer, Region, School, SchoolClass, ScopedQuerySet, Unit, _prefix_q
+from fazhi.org.models import (
+    Officer,
+    Region,
+    School,
+    SchoolClass,
+    ScopedQuerySet,
+    Unit,
+    _prefix_q,
+    region_chain,
+)
 
 # The database allows at most this many classes per officer; each region picks its own limit up to it.
 MAX_LOAD = 5
@@ -48,7 +57,7 @@ class Policy(models.Model):
     @classmethod
     def for_region(cls, code: str) -> "Policy":
         """The policy of the region or its nearest ancestor; the national defaults if none is set."""
-        codes = [code[:n] for n in (6, 4, 2) if n <= len(code)]
+        codes = region_chain(code)
         found = {p.region_id: p for p in cls.objects.filter(region_id__in=codes)}
         for c in codes:
             if c in found:

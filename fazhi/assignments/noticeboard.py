@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from fazhi.assignments.models import Assignment, NoticeboardPosting
-from fazhi.org.models import Officer, SchoolClass, Unit
+from fazhi.org.models import Officer, SchoolClass, Unit, region_chain
 
 logger = logging.getLogger(__name__)
 
@@ -61,20 +61,16 @@ def tel_digits(number: str) -> str:
     return "".join(ch for ch in number or "" if ch.isdigit() or ch == "+")
 
 
-def _region_chain(code: str) -> list[str]:
-    return [code[:n] for n in (6, 4, 2) if n <= len(code)]
-
-
 def _committees_for(codes: Iterable[str]) -> dict[str, Unit]:
     """The committee of each region code given, or of its nearest ancestor (one query)."""
     codes = set(codes)
-    chain = {c for code in codes for c in _region_chain(code)}
+    chain = {c for code in codes for c in region_chain(code)}
     by_region: dict[str, Unit] = {}
     for unit in Unit.objects.filter(kind=Unit.Kind.COMMITTEE, region_id__in=chain).order_by("region_id", "name"):
         by_region.setdefault(unit.region_id, unit)  # the first by name, as Unit.committee() picks it
     found = {}
     for code in codes:
-        found[code] = next((by_region[c] for c in _region_chain(code) if c in by_region), None)
+        found[code] = next((by_region[c] for c in region_chain(code) if c in by_region), None)
     return found
 
 

@@ -32,7 +32,7 @@ from fazhi.org.models import Region, School, Unit, current_school_year
 from fazhi.org.views import _regions
 
 PAGE_SIZE = 25
-TODO_SHOWN = 30
+UNPAIRED_SHOWN = 30
 MAX_ERRORS_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIVE = (Assignment.Status.PROPOSED, *Assignment.HOLDING)
@@ -245,8 +245,8 @@ def pairing_list(request):
             p.can_delete = p.pk in editable
             by_school.setdefault(p.school_id, []).append(p)
         rows = [{"school": s, "pairings": by_school.get(s.pk, [])} for s in page_schools]
-        todo = [] if unit else list(unpaired[:TODO_SHOWN])
-        unpaired_count = 0 if unit else (len(todo) if len(todo) < TODO_SHOWN else unpaired.count())
+        todo = [] if unit else list(unpaired[:UNPAIRED_SHOWN])
+        unpaired_count = 0 if unit else (len(todo) if len(todo) < UNPAIRED_SHOWN else unpaired.count())
 
     years = set(Pairing.objects.visible_to(user).values_list("school_year", flat=True).distinct())
     units = Unit.objects.visible_to(user).exclude(kind__in=pairing_excel.UNPAIRED_KINDS).only("pk", "name")

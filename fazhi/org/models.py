@@ -27,6 +27,11 @@ region_code_validator = RegexValidator(
 officer_status_changed = Signal()
 
 
+def region_chain(code: str) -> list[str]:
+    """The region and the regions above it, nearest first: "620982" → ["620982", "6209", "62"]."""
+    return [code[:n] for n in (6, 4, 2) if n <= len(code)]
+
+
 def current_school_year(today: datetime.date | None = None) -> int:
     """The school year turns over on 1 August: 2026-11 belongs to 2026, 2027-03 to 2026."""
     today = today or timezone.localdate()
@@ -193,8 +198,7 @@ class Unit(models.Model):
 
     def committee(self):
         """The political-legal committee responsible for this unit's region (nearest up the tree)."""
-        codes = [self.region_id[:n] for n in (6, 4, 2) if n <= len(self.region_id)]
-        for code in codes:
+        for code in region_chain(self.region_id):
             unit = Unit.objects.filter(kind=Unit.Kind.COMMITTEE, region_id=code).first()
             if unit:
                 return unit
