@@ -27,7 +27,7 @@ run: sysdeps $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_logins
 	@echo "fazhi: serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(VENV)/bin/gunicorn fazhi.wsgi:application --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-2} --timeout 120 --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
+	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py fazhi.wsgi:application
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

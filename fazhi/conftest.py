@@ -89,3 +89,13 @@ def _media_root(settings, tmp_path):
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; production keeps it (test_login checks the setting), tests use a fast hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters live in the cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "fazhi.org",
     "fazhi.assignments",
     "fazhi.activities",
+    "fazhi.notices",
+    "fazhi.tips",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     # django.request logs the request object on errors; it never carries client IPs in our format.
 }
+
+# Notifications: in-app always; these backends as well (dotted paths, see fazhi/notices/backends.py).
+NOTIFY_BACKENDS = env_list("NOTIFY_BACKENDS", "fazhi.notices.backends.LogBackend")
+NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
+
+# The tip line. Receipt codes are kept only as HMAC-SHA256 with this key (derived from SECRET_KEY unless
+# set); changing it makes every existing receipt unusable.
+TIP_RECEIPT_KEY = env_str("TIP_RECEIPT_KEY", "")
+# Rate limits of the public tip line, per client address, counted in memory for a window of minutes under
+# a salted hash that is never written anywhere: submissions, and failed receipt look-ups.
+TIP_RATE_WINDOW_MINUTES = env_int("TIP_RATE_WINDOW_MINUTES", 10)
+TIP_SUBMISSIONS_PER_WINDOW = env_int("TIP_SUBMISSIONS_PER_WINDOW", 30)
+TIP_FAILED_LOOKUPS_PER_WINDOW = env_int("TIP_FAILED_LOOKUPS_PER_WINDOW", 10)
+TIP_MAX_PHOTOS = 3
+# Behind nginx, the request header that carries the client's address (e.g. HTTP_X_REAL_IP), used only for the
+# in-memory rate-limit counters above; REMOTE_ADDR when empty.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 AXES_USERNAME_CALLABLE = "fazhi.accounts.backends.axes_username"

@@ -11,6 +11,11 @@ urlpatterns = [
     path("quotas/", include("fazhi.activities.quota_urls")),
     path("ledgers/", include("fazhi.activities.ledger_urls")),
     path("figures/", include("fazhi.activities.figures_urls")),
+    path("", include("fazhi.tips.public_urls")),
+    path("api/v1/public/", include("fazhi.tips.api_urls")),
+    path("cases/", include("fazhi.tips.urls")),
+    path("registers/", include("fazhi.tips.register_urls")),
+    path("notices/", include("fazhi.notices.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -20,6 +20,8 @@ def navigation(request):
         (_("Coverage"), "assignments:coverage", perms.can_see_coverage(scope)),
         (_("Pairings"), "pairings:list", perms.can_see_coverage(scope)),
         (_("Activities"), "activities:list", perms.can_see_activities(scope)),
+        (_("Cases"), "tips:list", perms.can_see_cases(scope)),
+        (_("Registers"), "registers:hazard_list", perms.can_see_registers(scope)),
         (_("Progress"), "quotas:progress", perms.can_see_progress(scope)),
         (_("Ledgers"), "ledgers:index", perms.can_export_ledgers(scope)),
         (_("Figures"), "figures:page", perms.can_see_figures(scope)),
@@ -27,6 +29,10 @@ def navigation(request):
         (_("Accounts"), "accounts:user_list", perms.can_manage_users(scope)),
         (_("Change log"), "org:change_log", perms.can_see_history(scope)),
     ]
+    from fazhi.notices.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    items.append((_("Notifications") + (f" ({unread})" if unread else ""), "notices:list", True))
     path = request.path
     nav = []
     for label, name, allowed in items:

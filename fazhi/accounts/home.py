@@ -172,7 +172,43 @@ def class_section(klass: SchoolClass) -> dict:
     }
 
 
+def cases_section(user) -> dict | None:
+    """For whoever handles tips: open, overdue and urgent cases they can see, overdue and urgent ones listed."""
+    from fazhi.accounts.permissions import can_handle_tips
+    from fazhi.tips.models import OPEN, Case, Status
+
+    if not can_handle_tips(scope_for(user)):
+        return None
+    cases = Case.objects.visible_to(user)
+    now = timezone.now()
+    counts = cases.aggregate(open=Count("pk", filter=Q(status__in=OPEN)),
+                             urgent=Count("pk", filter=Q(urgent=True, status=Status.RECEIVED)))
+    pressing = list(cases.filter(Q(pk__in=cases.overdue(now).values("pk")) | Q(urgent=True, status=Status.RECEIVED))
+                    .select_related("tip__school", "tip__school_class").order_by("acknowledge_due")[:10])
+    overdue = cases.overdue(now).count()
+    todo = []
+    for case in pressing:
+        reason = case.overdue_reason(now) or _("urgent, not yet acknowledged")
+        todo.append((f"{case.tip.number} · {case.tip.place_label} · {case.tip.get_category_display()} · {reason}",
+                     reverse("tips:case", args=[case.pk])))
+    if overdue > len(todo):
+        todo.append((_("All %(n)s overdue cases") % {"n": overdue}, _url("tips:list", state="overdue")))
+    return {
+        "title": _("Tips and cases"),
+        "figures": [(_("Open cases"), counts["open"], _url("tips:list", state="open")),
+                    (_("Overdue"), overdue, _url("tips:list", state="overdue")),
+                    (_("Urgent, not yet acknowledged"), counts["urgent"], _url("tips:list", state="urgent"))],
+        "todo": todo,
+        "empty": _("No case is overdue."),
+    }
+
+
 def home_sections(user) -> list[dict]:
+    cases = cases_section(user)
+    return ([cases] if cases else []) + role_sections(user)
+
+
+def role_sections(user) -> list[dict]:
     scope = scope_for(user)
     if scope.superuser:
         return [region_section(user, r, Role.COMMITTEE_ADMIN) for r in Region.objects.filter(parent__isnull=True)]

@@ -139,3 +139,39 @@ def can_export_ledgers(scope: Scope) -> bool:
 def can_see_figures(scope: Scope) -> bool:
     """The programme's figures for a region (`/figures/`, `stats --json`)."""
     return scope.has_role(*REGION_READERS)
+
+
+# ---- the tip line, cases and registers (fazhi.tips) -------------------------------------------
+
+HANDLERS = (Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.SCHOOL_ADMIN, Role.OFFICER, Role.LIAISON)
+
+
+def can_handle_tips(scope: Scope) -> bool:
+    """Reading and working cases (Tip.visible_to decides which): the committee, the education bureau, school
+    administrators, officers and liaisons. Inspectors do not read tips."""
+    return scope.has_role(*HANDLERS)
+
+
+def can_see_cases(scope: Scope) -> bool:
+    """The case list: handlers, and homeroom teachers for the clues they entered themselves."""
+    return scope.has_role(*HANDLERS, Role.TEACHER)
+
+
+def can_register_clues(scope: Scope) -> bool:
+    """Entering a clue from another channel (a slip from the class box, a call, a talk…)."""
+    return scope.has_role(*HANDLERS, Role.TEACHER)
+
+
+def can_set_case_deadlines(scope: Scope) -> bool:
+    return scope.has_role(Role.COMMITTEE_ADMIN)
+
+
+def can_see_registers(scope: Scope) -> bool:
+    """Hazards around schools, disputes and confiscated items (SchoolRegister.visible_to decides which)."""
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.INSPECTOR, Role.SCHOOL_ADMIN,
+                          Role.OFFICER, Role.LIAISON)
+
+
+def can_record_registers(scope: Scope) -> bool:
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.SCHOOL_ADMIN, Role.OFFICER,
+                          Role.LIAISON)

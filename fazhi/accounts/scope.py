@@ -27,6 +27,7 @@ class Scope:
     paired_school_ids: tuple[int, ...] = ()  # schools paired with a liaison's unit (this year or later)
     officer_class_ids: tuple[int, ...] = ()  # classes an officer holds
     officer_school_ids: tuple[int, ...] = ()  # schools where an officer is vice principal or holds a class
+    officer_vp_school_ids: tuple[int, ...] = ()  # schools where an officer is vice principal
     assigned_officer_ids: tuple[int, ...] = ()  # officers holding the classes of a school admin or teacher
     roles: frozenset[str] = frozenset()
 
@@ -113,6 +114,8 @@ def _work_reach(buckets) -> dict:
         rows = Assignment.objects.filter(officer_id__in=buckets["officer"], status__in=Assignment.HOLDING)
         reach["officer_class_ids"] = tuple(x for x in rows.values_list("school_class_id", flat=True) if x)
         reach["officer_school_ids"] = tuple(set(rows.values_list("school_id", flat=True)))
+        reach["officer_vp_school_ids"] = tuple(set(rows.filter(school_class__isnull=True)
+                                                   .values_list("school_id", flat=True)))
     if buckets["school"] or buckets["class"]:
         from django.db.models import Q
 

@@ -71,9 +71,35 @@ def figures_page(request):
         (_("Parents reached"), data["parents_reached"], link()),
         (_("Online activities"), data["online_activities"], link(mode="online")),
     ]
+    from fazhi.accounts.permissions import can_see_cases
+    from fazhi.tips.models import Category, ConfiscatedItem
+
+    cases_url = reverse("tips:list") if can_see_cases(scope) else ""
+
+    def cases(**extra):
+        return f"{cases_url}?{urlencode({**base, **extra})}" if cases_url else ""
+
+    hours = _("%(h)s h")
+    tip_totals = [
+        (_("Tips received"), data["tips_total"], cases()),
+        (_("Not yet closed"), data["tips_open"], cases(state="open")),
+        (_("Overdue"), data["tips_overdue"], cases(state="overdue")),
+        (_("Bullying confirmed"), data["cases_bullying_confirmed"], cases(state="decided")),
+        (_("Reported to the police"), data["cases_reported_to_police"], ""),
+        (_("Median time to acknowledge"), hours % {"h": data["median_hours_to_acknowledge"]}
+         if data["median_hours_to_acknowledge"] is not None else "—", ""),
+        (_("Median time to close"), hours % {"h": data["median_hours_to_close"]}
+         if data["median_hours_to_close"] is not None else "—", cases(state="closed")),
+        (_("Items confiscated"), data["items_confiscated"], ""),
+        (_("Disputes resolved"), data["disputes_resolved"], ""),
+        (_("Hazards found"), data["hazards_found"], ""),
+    ]
+    tip_kinds = [(Category(c).label, n, cases(category=c)) for c, n in data["tips_by_kind"].items()]
+    items = [(ConfiscatedItem.Kind(k).label, n) for k, n in data["items_by_kind"].items() if n]
     return render(request, "activities/figures.html", {
         "region": region, "regions": regions, "start": start, "end": end, "period": period,
-        "totals": totals, "kinds": kinds, "data": data,
+        "totals": totals, "kinds": kinds, "data": data, "tip_totals": tip_totals, "tip_kinds": tip_kinds,
+        "items": items,
     })
 
 

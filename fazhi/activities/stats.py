@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fazhi.activities.models import KIND_FIGURE, Activity, Mode
 from fazhi.assignments.models import Assignment
+from fazhi.tips.stats import tip_figures
 
 
 def figures(*, region: str | None = None, start: datetime.date | None = None,
@@ -33,6 +34,7 @@ def figures(*, region: str | None = None, start: datetime.date | None = None,
         "to": end.isoformat() if end else None,
         "officers_in_classes": officers_in_classes(region=region, start=start, end=end),
         **agg,
+        **tip_figures(region=region, start=start, end=end),
     }
 
 

@@ -6,9 +6,11 @@ from django.test import Client
 
 PAGES = ["/units/", "/schools/", "/classes/", "/officers/", "/accounts/", "/assignments/", "/coverage/",
          "/handovers/", "/trainings/", "/pairings/", "/activities/", "/activities/new/", "/quotas/",
-         "/ledgers/", "/figures/", "/changes/", "/noticeboards/print.pdf"]
+         "/ledgers/", "/figures/", "/changes/", "/noticeboards/print.pdf", "/cases/", "/cases/new/",
+         "/cases/deadlines/", "/registers/hazards/", "/registers/disputes/", "/registers/items/",
+         "/registers/hazards/new/", "/registers/disputes/new/", "/registers/items/new/", "/notices/"]
 PARAMS = ["school", "unit", "officer", "region", "year", "grade", "page", "kind", "status", "from", "to", "start",
-          "end", "class", "q"]
+          "end", "class", "q", "state", "category", "channel", "mine"]
 VALUES = ["²", "99999999999", "\x00", "<script>", "2026-02-30", "-1"]
 
 

@@ -9,6 +9,10 @@ PUBLIC_ALLOW_LIST = {
     "accounts:login", "set_language",
     # the class's QR page and its officer's photo (no account: students and parents)
     "noticeboards:class_public", "noticeboards:class_photo",
+    # the anonymous tip line: report from the class page, follow up with the receipt, what is kept; and the same
+    # as JSON for a mini-program
+    "tipline:report", "tipline:followup", "tipline:reply", "tipline:privacy",
+    "api_public:submit_tip", "api_public:lookup_tip", "api_public:reply_tip",
 }
 # Django's admin refuses anonymous visitors with its own login redirect.
 SKIP_NAMESPACES = {"admin"}
@@ -76,7 +80,22 @@ def dunhuang_objects(world) -> dict[str, dict]:
                                        officer=world.officer)
     activity.classes.set([world.klass])
     evidence = Evidence.objects.create(activity=activity, type="photo", file="activities/x.jpg")
+    from fazhi.notices.models import Notification
+    from fazhi.tips import services
+    from fazhi.tips.models import Dispute, Hazard, TipPhoto
+
+    hazard = Hazard.objects.create(school=world.school, kind="traffic", description="校门口无斑马线",
+                                   found_on=world.klass.created_at.date())
+    dispute = Dispute.objects.create(school=world.school, kind="students", parties="两名学生",
+                                     description="课间冲突", received_on=world.klass.created_at.date())
+    tip = services.register_clue(by=world.committee_admin, school=world.school, school_class=world.klass,
+                                 channel="box", category="physical", description="纸条：有人被打")
+    photo = TipPhoto.objects.create(tip=tip, file="tips/x.jpg")
+    notice = Notification.objects.filter(user=world.committee_admin).first() or Notification.objects.create(
+        user=world.committee_admin, kind="new_tip", subject="x", url="/", key="x")
     return {
+        "registers/hazards/": {"pk": hazard.pk}, "registers/disputes/": {"pk": dispute.pk},
+        "cases/photos/": {"pk": photo.pk}, "cases/": {"pk": tip.pk}, "notices/": {"pk": notice.pk},
         "activities/evidence/": {"pk": evidence.pk}, "activities/": {"pk": activity.pk},
         "units/": {"pk": world.court.pk}, "schools/": {"pk": world.school.pk},
         "classes/": {"pk": world.klass.pk}, "officers/": {"pk": world.officer.pk},

@@ -18,6 +18,9 @@ LABELS = {
     "assignments": "confirmed assignments",
     "unassigned": "classes left without an officer",
     "activities": "recorded activities",
+    "tips": "tips and clues",
+    "hazards": "hazards",
+    "disputes": "disputes",
 }
 
 
@@ -33,6 +36,9 @@ class Command(BaseCommand):
         from fazhi.activities.demo import seed_activities
 
         counts |= seed_activities()
+        from fazhi.tips.demo import seed_tips
+
+        counts |= seed_tips()
         elapsed = time.monotonic() - started
         if any(counts.values()):
             created = ", ".join(f"{n} {LABELS[k]}" for k, n in counts.items() if n)

@@ -1,0 +1,148 @@
+"""The anonymous tip line: report from the class page, get a receipt, follow up with it. No account.
+
+What these views keep about the person using them: nothing. They are rendered without the request (no
+session, no CSRF cookie, no user), send `Cache-Control: no-store` and `Referrer-Policy: no-referrer`, never
+read or store the client's address or user agent, and count rate limits under a salted hash kept in memory
+for minutes (`ratelimit.py`). Instead of a CSRF cookie, the report form carries a signed, timestamped
+idempotency key: a form must come from this site, and sending it twice gives the same report and receipt.
+"""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fazhi.assignments.noticeboard_views import _class_by_token, _public, _public_not_found
+from fazhi.tips import ratelimit, receipts, services
+from fazhi.tips.forms import CATEGORY_HINTS, LookupForm, ReplyForm, TipForm, prepare_photos
+from fazhi.tips.models import Channel, Tip
+
+log = logging.getLogger(__name__)
+
+
+def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
+    return _public(HttpResponse(render_to_string(template, context), status=status))
+
+
+def _categories(form):
+    """The category radio buttons with a short hint under each kind of bullying."""
+    return [(choice, CATEGORY_HINTS.get(choice.data["value"], "")) for choice in form["category"]]
+
+
+@csrf_exempt  # no cookie on public pages: the signed form key stands in for the CSRF token (see above)
+@require_http_methods(["GET", "POST"])
+def report(request, token):
+    klass = _class_by_token(token)
+    if klass is None:
+        return _public_not_found()
+    context = {"klass": klass, "school": klass.school, "token": token}
+    if request.method == "GET":
+        form = TipForm()
+        context.update(form=form, categories=_categories(form),
+                       form_key=receipts.sign_form_key(receipts.new_idempotency_key()))
+        return _page("tips/report.html", context)
+
+    form = TipForm(request.POST)
+    key = receipts.unsign_form_key(request.POST.get("form_key", ""))
+    problems = []
+    if key is None:
+        key = receipts.new_idempotency_key()
+        problems.append(_("This form was open for too long or did not come from this page. Your text is kept "
+                          "below: check it and send it again."))
+    photos, photo_errors = prepare_photos(request.FILES.getlist("photos"))
+    status = 200
+    if ratelimit.submissions_exceeded(request):
+        problems.append(_("Too many reports were sent from this network in the last minutes. Your text is kept "
+                          "below: wait ten minutes and send it again, or call the numbers on the class page."))
+        status = 429
+    elif form.is_valid() and not photo_errors and not problems:
+        try:
+            result = services.submit_tip(school_class=klass, channel=Channel.QR, idempotency_key=key, photos=photos,
+                                         **form.cleaned_data)
+        except DatabaseError:
+            log.exception("tip could not be saved")
+            problems.append(_("Your report could not be saved just now. Nothing was sent. Your text is kept below: "
+                              "send it again in a moment."))
+            status = 503
+        else:
+            ratelimit.count("submit", request)
+            return _page("tips/receipt.html", {**context, "receipt": receipts.grouped(result.receipt),
+                                               "raw_receipt": result.receipt, "duplicate": result.duplicate,
+                                               "in_danger": result.tip.in_danger})
+    if photo_errors:
+        problems.append(_("Photos: %(errors)s Choose the photos again (nothing was sent).")
+                        % {"errors": " ".join(photo_errors)})
+    context.update(form=form, categories=_categories(form), problems=problems,
+                   form_key=receipts.sign_form_key(key))
+    return _page("tips/report.html", context, status=status)
+
+
+def find_tip(request, text: str) -> tuple[Tip | None, str]:
+    """The tip behind a typed receipt, or None with the reason. The same work is done whether or not the
+    code exists (one hash, one indexed query), and failures count towards the client's limit."""
+    if ratelimit.lookups_exceeded(request):
+        return None, _("Too many wrong codes were tried from this network. Wait ten minutes and try again.")
+    receipt = receipts.normalise(text)
+    tip = Tip.objects.select_related("case", "school_class").filter(
+        receipt_hash=receipts.receipt_hash(receipt or "-")).first()
+    if receipt is None:
+        ratelimit.count("lookup", request)
+        return None, _("This is not a valid receipt code: it has 16 digits. Check each digit and try again.")
+    if tip is None:
+        ratelimit.count("lookup", request)
+        return None, _("No report was found with this code. Check each digit and try again.")
+    return tip, ""
+
+
+def _status_context(tip: Tip, receipt: str, reply_form=None, sent=False) -> dict:
+    return {
+        "tip": tip, "status": tip.case.reporter_status, "thread": list(tip.messages.all()),
+        "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}), "sent": sent,
+        "receipt": receipts.grouped(receipt),
+    }
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def followup(request):
+    """Type the receipt code; see the status and the messages, and write back."""
+    if request.method == "GET":
+        return _page("tips/followup.html", {"lookup": LookupForm()})
+    lookup = LookupForm(request.POST)
+    tip, problem = (None, _("Type your receipt code.")) if not lookup.is_valid() else find_tip(
+        request, lookup.cleaned_data["receipt"])
+    if tip is None:
+        status = 429 if ratelimit.lookups_exceeded(request) else 200
+        return _page("tips/followup.html", {"lookup": lookup, "problem": problem}, status=status)
+    return _page("tips/followup.html", _status_context(tip, receipts.normalise(lookup.cleaned_data["receipt"])))
+
+
+@csrf_exempt
+@require_POST
+def reply(request):
+    form = ReplyForm(request.POST)
+    tip, problem = find_tip(request, request.POST.get("receipt", ""))
+    if tip is None:
+        return _page("tips/followup.html", {"lookup": LookupForm(), "problem": problem}, status=400)
+    receipt = receipts.normalise(request.POST.get("receipt"))
+    if not form.is_valid():
+        return _page("tips/followup.html", _status_context(tip, receipt, reply_form=form))
+    try:
+        services.reporter_reply(tip, body=form.cleaned_data["body"])
+    except DatabaseError:
+        log.exception("reporter message could not be saved")
+        context = _status_context(tip, receipt, reply_form=form)
+        context["problem"] = _("Your message could not be saved just now. It is kept below: send it again in a "
+                               "moment.")
+        return _page("tips/followup.html", context, status=503)
+    return _page("tips/followup.html", _status_context(tip, receipt, sent=True))
+
+
+@require_GET
+def privacy(request):
+    """What the tip line keeps and what it does not, in plain words."""
+    return _page("tips/privacy.html", {})
