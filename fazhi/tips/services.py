@@ -121,13 +121,18 @@ def open_case(tip: Tip, *, by=None) -> Case:
             hours=policy.acknowledge_hours))
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.RECEIVED, actor=by, created_at=now)
     kind = Notification.Kind.URGENT_TIP if case.urgent else Notification.Kind.NEW_TIP
-    reached = _notify_levels(case, (OFFICER, SCHOOL), kind=kind, key=f"tip:{tip.pk}:new")
+    # The class's officer and the school first; if neither has a login, the paired unit, else the committee:
+    # a tip always reaches someone.
+    level = COMMITTEE
+    for levels in ((OFFICER, SCHOOL), (UNIT,), (COMMITTEE,)):
+        if _notify_levels(case, levels, kind=kind, key=f"tip:{tip.pk}:new"):
+            level = levels[-1]
+            break
     if case.urgent:
-        case.escalation_level = SCHOOL
-        case.next_escalation_at = now + datetime.timedelta(minutes=policy.escalation_minutes)
+        case.escalation_level = level
+        if level < COMMITTEE:
+            case.next_escalation_at = now + datetime.timedelta(minutes=policy.escalation_minutes)
         case.save(update_fields=["escalation_level", "next_escalation_at"])
-        if not reached:  # nobody with a login at the class or the school: go up at once
-            escalate(case, now=now)
     return case
 
 
@@ -164,7 +169,7 @@ def _notify_levels(case: Case, levels, *, kind: str, key: str) -> int:
     for level in levels:
         for user in contacts(case.tip, level):
             users[user.pk] = user
-    created = notify(users.values(), kind=kind, subject=str(case.tip), url=case_url(case), key=key)
+    created = notify(users.values(), kind=kind, subject=case.tip.number, url=case_url(case), key=key)
     if created:
         CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTIFIED,
                                  text=", ".join(sorted(str(u) for u in users.values())))
@@ -197,7 +202,7 @@ def escalate(case: Case, *, now=None) -> int | None:
         return None
     case.escalation_level = level
     if users:
-        notify(users, kind=Notification.Kind.ESCALATED_TIP, subject=str(case.tip), url=case_url(case),
+        notify(users, kind=Notification.Kind.ESCALATED_TIP, subject=case.tip.number, url=case_url(case),
                key=f"tip:{case.pk}:level:{level}")
         CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.ESCALATED, created_at=now,
                                  text=", ".join(str(u) for u in users))
@@ -319,7 +324,7 @@ def hand_over(case: Case, *, by, to, note: str = "") -> None:
     case.owner = to
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HANDED_OVER, actor=by,
                              text=f"→ {to}" + (f": {note}" if note else ""))
-    notify([to], kind=Notification.Kind.CASE_HANDED_OVER, subject=str(case.tip), url=case_url(case),
+    notify([to], kind=Notification.Kind.CASE_HANDED_OVER, subject=case.tip.number, url=case_url(case),
            key=f"tip:{case.pk}:handover:{CaseEvent.objects.filter(case=case).count()}")
 
 
@@ -342,7 +347,7 @@ def reporter_reply(tip: Tip, *, body: str) -> Message:
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.REPLY)
     key = f"tip:{tip.pk}:reply:{message.pk}"
     if case.owner_id:
-        notify([case.owner], kind=Notification.Kind.REPORTER_MESSAGE, subject=str(tip), url=case_url(case), key=key)
+        notify([case.owner], kind=Notification.Kind.REPORTER_MESSAGE, subject=tip.number, url=case_url(case), key=key)
     else:
         _notify_levels(case, (OFFICER, SCHOOL), kind=Notification.Kind.REPORTER_MESSAGE, key=key)
     return message

@@ -251,10 +251,14 @@ def test_an_unacknowledged_urgent_tip_escalates_once_per_step_until_acknowledged
         assert not Notification.objects.filter(kind="escalated_tip", key__startswith=f"tip:{second.pk}:").exists()
 
 
-def test_an_urgent_tip_with_nobody_at_the_school_goes_up_at_once(tipworld):
+def test_a_tip_with_nobody_at_the_school_goes_up_at_once(tipworld):
     Membership.objects.filter(role__in=[Role.OFFICER, Role.SCHOOL_ADMIN]).delete()
     online_tip(tipworld, in_danger=True)
-    assert list(Notification.objects.values_list("user__username", "kind")) == [("liaison", "escalated_tip")]
+    assert list(Notification.objects.values_list("user__username", "kind")) == [("liaison", "urgent_tip")]
+    Membership.objects.filter(role=Role.LIAISON).delete()
+    tip = online_tip(tipworld)
+    assert list(Notification.objects.filter(key=f"tip:{tip.pk}:new").values_list("user__username", "kind")) == [
+        ("committee", "new_tip")]
 
 
 def test_a_report_about_staff_goes_to_the_education_bureau_not_the_school(tipworld):
