@@ -15,3 +15,5 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'
 # gunicorn would otherwise trust X-Forwarded-For from 127.0.0.1; fazhi never reads the client address except
 # for the in-memory, salted rate-limit counters.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's own error log names the client's address on malformed requests: redacted.
+logger_class = "fazhi.lib.gunicorn_logging.AnonymousLogger"

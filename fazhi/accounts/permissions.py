@@ -175,3 +175,8 @@ def can_see_registers(scope: Scope) -> bool:
 def can_record_registers(scope: Scope) -> bool:
     return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.SCHOOL_ADMIN, Role.OFFICER,
                           Role.LIAISON)
+
+
+def can_assign_cases(scope: Scope) -> bool:
+    """Handing any case of the region to a handler (otherwise only the case's owner hands it on)."""
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF)

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 # An HTML tag, comment or declaration: "<b", "</", "<!", "<?". "a < b" and "<3" stay allowed.
 MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z]|<!--|javascript\s*:", re.IGNORECASE)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and lone UTF-16 surrogates (valid in JSON's \ud800 escapes, not storable as UTF-8).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def plain_text(value: str) -> None:

@@ -54,8 +54,7 @@ def seed_tips() -> dict[str, int]:
                    .select_related("school_class__school", "officer").order_by("pk"))
     if not holding:
         return {"tips": 0}
-    handler = User.objects.filter(username="officer").first() or User.objects.filter(username="committee").first()
-    committee = User.objects.filter(username="committee").first()
+    committee = handler = User.objects.filter(username="committee").first()
     mine = [a for a in holding if a.officer.phone == DEMO_OFFICER["phone"]] or holding[:1]
     now = timezone.now()
     tips = 0
@@ -87,7 +86,7 @@ def seed_tips() -> dict[str, int]:
         stage = 0 if i in (0, 1) else (i * 7) % 5  # 0 received … 4 closed
         if days_ago < 14:  # recent ones are still being worked on
             stage = min(stage, 2)
-        _work(case, stage, handler, arrived, i)
+        _work(case, stage, _handler(tip) or handler, arrived, i)
     for i, (kind, text, where, who) in enumerate(HAZARDS):
         school = holding[(i * 29) % len(holding)].school_class.school
         found = timezone.localdate() - datetime.timedelta(days=10 + i * 9)
@@ -113,6 +112,15 @@ def seed_tips() -> dict[str, int]:
                                        seized_on=timezone.localdate() - datetime.timedelta(days=20 + i * 7),
                                        note="开学安全检查", recorded_by=committee)
     return {"tips": tips, "hazards": len(HAZARDS), "disputes": len(DISPUTES)}
+
+
+def _handler(tip):
+    """Who works a demo case: the first person on its contact list with a login."""
+    for level in services.LEVELS:
+        users = services.contacts(tip, level)
+        if users:
+            return users[0]
+    return None
 
 
 def _work(case, stage, handler, arrived, i):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from fazhi.org.models import Region, School, SchoolClass, ScopedQuerySet, _prefix_q, region_chain
@@ -225,8 +226,8 @@ class Status(models.TextChoices):
     RECEIVED = "received", _("Received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     INVESTIGATING = "investigating", _("Investigating")
-    DECIDED = "decided", _("Decided")
-    CLOSED = "closed", _("Closed")
+    DECIDED = "decided", pgettext_lazy("case status", "Decided")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     RECHECK = "recheck", _("Re-check after appeal")
 
 
@@ -287,7 +288,7 @@ class Case(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     investigation_started_at = models.DateTimeField(_("investigation started"), null=True, blank=True)
     investigation_due = models.DateTimeField(_("investigation due"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("case", "decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
@@ -377,7 +378,7 @@ class CaseEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         INVESTIGATING = "investigating", _("Investigation started")
         DECIDED = "decided", _("Decision recorded")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
         APPEALED = "appealed", _("Appeal received")
         RECHECKED = "rechecked", _("Re-check finished")
         NOTE = "note", _("Internal note")
@@ -436,6 +437,13 @@ class SchoolRegister(models.Model):
                 | Q(school_id__in=scope.paired_school_ids))
 
 
+class ConfiscatedItemQuerySet(SchoolRegisterQuerySet):
+    def visible_to(self, user):
+        """An item seized in a case is seen only by those who may see the case (a school does not learn of a
+        case about its own staff through the item register)."""
+        return super().visible_to(user).filter(Q(case__isnull=True) | Q(case__in=Case.objects.visible_to(user)))
+
+
 class ConfiscatedItem(SchoolRegister):
     class Kind(models.TextChoices):
         CONTROLLED_KNIFE = "controlled_knife", _("Controlled knife (管制刀具)")
@@ -450,6 +458,8 @@ class ConfiscatedItem(SchoolRegister):
                                                                             MaxValueValidator(1000)])
     seized_on = models.DateField(_("confiscated on"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = ConfiscatedItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-seized_on", "-pk"]
@@ -480,7 +490,7 @@ class Hazard(SchoolRegister):
     class State(models.TextChoices):
         OPEN = "open", _("Awaiting rectification")
         RECTIFYING = "rectifying", _("Being rectified")
-        RESOLVED = "resolved", _("Resolved")
+        RESOLVED = "resolved", _("Rectified")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("description"), max_length=2000)
@@ -520,7 +530,7 @@ class Dispute(SchoolRegister):
     class State(models.TextChoices):
         OPEN = "open", _("Awaiting mediation")
         MEDIATING = "mediating", _("Being mediated")
-        RESOLVED = "resolved", _("Resolved")
+        RESOLVED = "resolved", _("Settled")
         UNRESOLVED = "unresolved", _("Not resolved")
         REFERRED = "referred", _("Referred elsewhere")
 

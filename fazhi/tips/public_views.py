@@ -146,3 +146,20 @@ def reply(request):
 def privacy(request):
     """What the tip line keeps and what it does not, in plain words."""
     return _page("tips/privacy.html", {})
+
+
+PUBLIC_PREFIXES = ("/c/", "/report/")
+
+
+def page_not_found(request, exception=None):
+    """The site's 404 handler: under the public prefixes a page without the staff layout (whose language form
+    would set a CSRF cookie) and, for the JSON endpoints, a JSON answer; the usual page elsewhere."""
+    from django.views.defaults import page_not_found as default
+
+    if request.path.startswith("/api/v1/public/"):
+        from fazhi.tips.api import _error
+
+        return _error(_("Not found."), 404)
+    if request.path.startswith(PUBLIC_PREFIXES):
+        return _public_not_found()
+    return default(request, exception)

@@ -8,6 +8,7 @@ key, a retried submission (same key) is shown the same receipt without the recei
 
 import hashlib
 import hmac
+import json
 import secrets
 import unicodedata
 
@@ -15,7 +16,8 @@ from django.conf import settings
 from django.core import signing
 
 FORM_SALT = "fazhi.tips.form"
-FORM_MAX_AGE = 24 * 3600  # a report form may stay open on a phone for a day
+FORM_MAX_AGE = 24 * 3600
+DASHES = "-‐‑‒–—―ー−"  # a report form may stay open on a phone for a day
 
 
 def _key() -> bytes:
@@ -43,6 +45,13 @@ def unsign_form_key(value: str) -> str | None:
         return signing.TimestampSigner(salt=FORM_SALT).unsign(value or "", max_age=FORM_MAX_AGE)
     except signing.BadSignature:
         return None
+
+
+def bind(key: str, *content) -> str:
+    """The idempotency key bound to what was submitted (the class, every field, the photos' bytes): the same
+    key sent with anything else is another submission, with its own receipt, never the first one's."""
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, default=str).encode()).hexdigest()
+    return f"{key}:{digest}"
 
 
 def idempotency_hash(key: str) -> str:
@@ -76,7 +85,8 @@ def normalise(text: str | None) -> str | None:
     be one: wrong length or a wrong check digit."""
     if not text or len(text) > 64:
         return None
-    digits = "".join(unicodedata.normalize("NFKC", ch) for ch in text if not ch.isspace() and ch not in "-–—")
+    text = unicodedata.normalize("NFKC", text)
+    digits = "".join(ch for ch in text if not ch.isspace() and ch not in DASHES)
     if len(digits) != 16 or not digits.isascii() or not digits.isdigit():
         return None
     if _luhn_digit(digits[:15]) != digits[15]:

@@ -5,6 +5,7 @@ Every function runs in one transaction. Notifications carry only the tip's numbe
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from fazhi.notices.services import notify
 from fazhi.org.models import SchoolClass, current_school_year, region_chain
 from fazhi.tips import receipts
 from fazhi.tips.models import (
+    OPEN,
     Case,
     CaseEvent,
     CasePolicy,
@@ -54,10 +56,12 @@ class Submitted:
 def submit_tip(*, school_class: SchoolClass, channel: str, category: str, description: str,
                idempotency_key: str, occurred: str = "", place: str = "", people: str = "",
                in_danger: bool = False, reporter_role: str = "", photos=()) -> Submitted:
-    """An anonymous report from the class page or the mini-program. The same idempotency key always gives
-    the same tip and the same receipt, however often it is sent."""
-    key_hash = receipts.idempotency_hash(idempotency_key)
-    receipt = receipts.receipt_for(idempotency_key)
+    """An anonymous report from the class page or the mini-program. The same submission (same idempotency key,
+    class, fields and photos) always gives the same tip and the same receipt, however often it is sent."""
+    bound = receipts.bind(idempotency_key, school_class.pk, channel, category, description, occurred, place, people,
+                          in_danger, reporter_role, [hashlib.sha256(p.content).hexdigest() for p in photos])
+    key_hash = receipts.idempotency_hash(bound)
+    receipt = receipts.receipt_for(bound)
     existing = Tip.objects.filter(idempotency_hash=key_hash).first()
     if existing:
         return Submitted(existing, receipt, True)
@@ -243,14 +247,20 @@ def acknowledge(case: Case, *, by) -> None:
 
 @transaction.atomic
 def start_investigation(case: Case, *, by) -> None:
+    """From received (which acknowledges it too: the starter owns it) or from acknowledged (the owner stays)."""
     now = timezone.now()
     days = CasePolicy.for_region(case.tip.school.region_id).investigation_days
     changes = {"status": Status.INVESTIGATING, "investigation_started_at": now,
                "investigation_due": now + datetime.timedelta(days=days), "next_escalation_at": None}
-    if case.status == Status.RECEIVED:
-        changes.update(acknowledged_at=now, owner=case.owner or by)
+    took = Case.objects.filter(pk=case.pk, status=Status.RECEIVED, owner__isnull=True).update(
+        acknowledged_at=now, owner=by, updated_at=now, **changes)
+    if took:
+        case.acknowledged_at, case.owner = now, by
+        for field, value in changes.items():
+            setattr(case, field, value)
         CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.ACKNOWLEDGED, actor=by, created_at=now)
-    _move(case, (Status.RECEIVED, Status.ACKNOWLEDGED), **changes)
+    else:
+        _move(case, (Status.ACKNOWLEDGED,), **changes)
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.INVESTIGATING, actor=by, created_at=now)
 
 
@@ -316,16 +326,29 @@ def handover_candidates(case: Case) -> list:
     return sorted(users.values(), key=lambda u: (str(u), u.pk))
 
 
+def may_hand_over(case: Case, user) -> bool:
+    """The owner hands their case on; the committee and the education bureau may (re)assign any case."""
+    from fazhi.accounts.permissions import can_assign_cases
+    from fazhi.accounts.scope import scope_for
+
+    return case.status in OPEN and (case.owner_id in (None, user.pk) or can_assign_cases(scope_for(user)))
+
+
 @transaction.atomic
 def hand_over(case: Case, *, by, to, note: str = "") -> None:
-    if to.pk not in {u.pk for u in handover_candidates(case)}:
-        raise WorkflowError(_("The case can only be handed to someone on its contact list."))
-    Case.objects.filter(pk=case.pk).update(owner=to, updated_at=timezone.now())
+    if not may_hand_over(case, by):
+        raise WorkflowError(_("Only the case's handler, the committee or the education bureau can hand it over."))
+    if to.pk == by.pk or to.pk not in {u.pk for u in handover_candidates(case)}:
+        raise WorkflowError(_("The case can only be handed to someone else on its contact list."))
+    moved = Case.objects.filter(pk=case.pk, status__in=OPEN, owner_id=case.owner_id).update(
+        owner=to, updated_at=timezone.now())
+    if not moved:
+        raise WorkflowError(_("The case has moved on meanwhile; see its current status."))
     case.owner = to
-    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HANDED_OVER, actor=by,
-                             text=f"→ {to}" + (f": {note}" if note else ""))
+    event = CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HANDED_OVER, actor=by,
+                                     text=f"→ {to}" + (f": {note}" if note else ""))
     notify([to], kind=Notification.Kind.CASE_HANDED_OVER, subject=case.tip.number, url=case_url(case),
-           key=f"tip:{case.pk}:handover:{CaseEvent.objects.filter(case=case).count()}")
+           key=f"tip:{case.pk}:handover:{event.pk}")
 
 
 @transaction.atomic

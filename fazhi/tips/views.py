@@ -131,6 +131,8 @@ def register(request):
 # ---- one case ------------------------------------------------------------------------------------
 
 def _case(request, pk, *, edit: bool) -> Case:
+    if pk > 2**63 - 1:  # the case's key is the tip's; SQLite cannot even compare a larger number
+        raise Http404
     qs = Case.objects.editable_by(request.user) if edit else Case.objects.visible_to(request.user)
     case = qs.select_related("tip__school__region", "tip__school_class", "owner").filter(pk=pk).first()
     if case is None:
@@ -169,7 +171,8 @@ def _detail_context(request, case: Case, **forms) -> dict:
             "message_form": (forms.get("message_form") or MessageForm()) if tip.is_online else None,
             "item_form": forms.get("item_form") or ItemForm(),
             "handover_form": forms.get("handover_form") or (HandoverForm(candidates=[
-                u for u in services.handover_candidates(case) if u.pk != case.owner_id]) if status in OPEN else None),
+                u for u in services.handover_candidates(case) if u.pk not in (case.owner_id, request.user.pk)])
+                if services.may_hand_over(case, request.user) else None),
             "can_mark_urgent": not case.urgent and status in OPEN,
         })
     return context

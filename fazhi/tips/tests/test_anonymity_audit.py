@@ -112,6 +112,12 @@ def test_no_trace_of_the_reporters_address_or_user_agent_anywhere(tmp_path):
                                {"Content-Type": "application/json"})
         assert status == 400
         request(port, "GET", "/c/unknown-token-000000/report/")  # a 404 is logged by Django
+        # malformed requests, which gunicorn itself logs as errors
+        for raw in (b"GET /report/followup/ HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
+                    b"GET /report/followup/?" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"):
+            with socket.create_connection(("127.0.0.1", port), source_address=(CLIENT_ADDRESS, 0)) as sock:
+                sock.sendall(raw)
+                sock.recv(1024)
     finally:
         server.terminate()
         server.wait(timeout=30)
