@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "fazhi.activities",
     "fazhi.notices",
     "fazhi.tips",
+    "fazhi.surveys",
+    "fazhi.confidential",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,10 @@ LOGGING = {
     # django.request logs the request object on errors; it never carries client IPs in our format.
 }
 
+# Confidential registers (special-group students, staff concerns) are encrypted with AES-256-GCM under this
+# key (base64 of 32 bytes); derived from SECRET_KEY when empty. Changing it makes existing entries unreadable.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
+
 # Notifications: in-app always; these backends as well (dotted paths, see fazhi/notices/backends.py).
 NOTIFY_BACKENDS = env_list("NOTIFY_BACKENDS", "fazhi.notices.backends.LogBackend")
 NOTIFY_WEBHOOK_URL = env_str("NOTIFY_WEBHOOK_URL", "")
@@ -207,6 +213,7 @@ TIP_RATE_WINDOW_MINUTES = env_int("TIP_RATE_WINDOW_MINUTES", 10)
 TIP_SUBMISSIONS_PER_WINDOW = env_int("TIP_SUBMISSIONS_PER_WINDOW", 30)
 TIP_FAILED_LOOKUPS_PER_WINDOW = env_int("TIP_FAILED_LOOKUPS_PER_WINDOW", 10)
 TIP_MAX_PHOTOS = 3
+SURVEY_RESPONSES_PER_WINDOW = env_int("SURVEY_RESPONSES_PER_WINDOW", 300)  # a whole school behind one address
 # Behind nginx, the request header that carries the client's address (e.g. HTTP_X_REAL_IP), used only for the
 # in-memory rate-limit counters above; REMOTE_ADDR when empty.
 CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER", "")

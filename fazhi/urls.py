@@ -16,6 +16,11 @@ urlpatterns = [
     path("cases/", include("fazhi.tips.urls")),
     path("registers/", include("fazhi.tips.register_urls")),
     path("notices/", include("fazhi.notices.urls")),
+    path("", include("fazhi.surveys.public_urls")),
+    path("api/v1/public/", include("fazhi.surveys.api_urls")),
+    path("surveys/questionnaires/", include("fazhi.surveys.questionnaire_urls")),
+    path("surveys/", include("fazhi.surveys.urls")),
+    path("confidential/", include("fazhi.confidential.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import scope_for
+from fazhi.confidential.permissions import can_see_confidential
 
 
 def navigation(request):
@@ -22,6 +23,8 @@ def navigation(request):
         (_("Activities"), "activities:list", perms.can_see_activities(scope)),
         (_("Cases"), "tips:list", perms.can_see_cases(scope)),
         (_("Registers"), "registers:hazard_list", perms.can_see_registers(scope)),
+        (_("Surveys"), "surveys:list", perms.can_see_surveys(scope)),
+        (_("Confidential registers"), "confidential:student_list", can_see_confidential(scope)),
         (_("Progress"), "quotas:progress", perms.can_see_progress(scope)),
         (_("Ledgers"), "ledgers:index", perms.can_export_ledgers(scope)),
         (_("Figures"), "figures:page", perms.can_see_figures(scope)),

@@ -180,3 +180,15 @@ def can_record_registers(scope: Scope) -> bool:
 def can_assign_cases(scope: Scope) -> bool:
     """Handing any case of the region to a handler (otherwise only the case's owner hands it on)."""
     return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF)
+
+
+# ---- surveys (fazhi.surveys) ----------------------------------------------------------------------
+
+def can_see_surveys(scope: Scope) -> bool:
+    """Survey windows and their suppressed results (Survey.visible_to decides which)."""
+    return scope.has_role(*REGION_READERS, Role.SCHOOL_ADMIN, Role.OFFICER)
+
+
+def can_run_surveys(scope: Scope) -> bool:
+    """Opening a survey for classes, a school or a region, and building questionnaires."""
+    return scope.has_role(Role.COMMITTEE_ADMIN, Role.EDUCATION_STAFF, Role.SCHOOL_ADMIN)

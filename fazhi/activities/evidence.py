@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fazhi.activities.models import Evidence
+from fazhi.lib.images import strict_decoding
 
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 PHOTO_MAX_SIDE = 1600  # pixels, the stored copy
@@ -94,7 +95,7 @@ def prepare_photo(upload) -> Prepared:
         raise UploadError(_("The photo is larger than %(mb)s MB.") % {"mb": _mb(settings.MAX_PHOTO_BYTES)})
     upload.seek(0)
     try:
-        with Image.open(upload, formats=PHOTO_FORMATS) as image:
+        with strict_decoding(), Image.open(upload, formats=PHOTO_FORMATS) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise UploadError(_("The photo has too many pixels."))
             image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG: decode at a reduced size, much faster

@@ -95,11 +95,23 @@ def figures_page(request):
         (_("Hazards found"), data["hazards_found"], ""),
     ]
     tip_kinds = [(Category(c).label, n, cases(category=c)) for c, n in data["tips_by_kind"].items()]
+    participation = data["survey_participation_percent"]
+    survey_totals = [
+        (_("Surveys held"), data["surveys_held"]),
+        (_("Classes surveyed"), data["survey_classes"]),
+        (_("Responses"), data["survey_responses"]),
+        (_("Participation"), f"{participation}%" if participation is not None else "—"),
+        (_("Classes flagged"), data["survey_classes_flagged"]),
+        (_("Answers flagged"), data["survey_answers_flagged"]),
+    ]
     items = [(ConfiscatedItem.Kind(k).label, n) for k, n in data["items_by_kind"].items() if n]
     return render(request, "activities/figures.html", {
         "region": region, "regions": regions, "start": start, "end": end, "period": period,
         "totals": totals, "kinds": kinds, "data": data, "tip_totals": tip_totals, "tip_kinds": tip_kinds,
-        "items": items,
+        "items": items, "survey_totals": survey_totals,
+        "register_totals": [(_("Special-group students"), data["special_students_total"]),
+                            (_("Staff concerns"), data["staff_concerns_total"]),
+                            (_("Register reviews overdue"), data["reviews_overdue"])],
     })
 
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from fazhi.activities.models import KIND_FIGURE, Activity, Mode
 from fazhi.assignments.models import Assignment
+from fazhi.confidential.stats import counts as confidential_counts
+from fazhi.surveys.results import survey_figures
 from fazhi.tips.stats import tip_figures
 
 
@@ -35,6 +37,8 @@ def figures(*, region: str | None = None, start: datetime.date | None = None,
         "officers_in_classes": officers_in_classes(region=region, start=start, end=end),
         **agg,
         **tip_figures(region=region, start=start, end=end),
+        **survey_figures(region=region, start=start, end=end),
+        **confidential_counts(region),  # the registers as they stand today (counts only, never names)
     }
 
 

@@ -84,9 +84,17 @@ def class_public(request, token):
         "hotline": nb.format_phone(board["hotline"]),
         "hotline_tel": nb.tel_digits(board["hotline"]),
         "current_year": klass.school_year >= current_school_year(),
+        "surveys": _open_surveys(klass),
     }
     # Rendered without the request: no context processor reads the session or the user, no cookie is set.
     return _public(HttpResponse(render_to_string("assignments/class_public.html", context)))
+
+
+def _open_surveys(klass) -> list:
+    from fazhi.surveys.models import Survey, SurveyClass
+
+    return list(SurveyClass.objects.filter(school_class=klass, survey__in=Survey.objects.open_on())
+                .select_related("survey__questionnaire"))
 
 
 @require_GET

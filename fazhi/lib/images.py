@@ -1,5 +1,6 @@
 """Photos uploaded by staff, kept without their metadata."""
 
+import contextlib
 import io
 
 from django.core.files.base import ContentFile
@@ -9,6 +10,21 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
 MAX_PIXELS = 60_000_000  # a 13000 x 13000 PNG can be under 1 MB on disk and 650 MB in memory
 MAX_SIDE = 1600
+
+
+@contextlib.contextmanager
+def strict_decoding():
+    """Decode uploads strictly: a truncated picture is an error. WeasyPrint switches Pillow's global
+    LOAD_TRUNCATED_IMAGES on when it is imported (for printing), which would otherwise let half a photo through
+    in any process that has printed something."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def without_metadata(upload, stem: str) -> ContentFile:
@@ -21,7 +37,7 @@ def without_metadata(upload, stem: str) -> ContentFile:
 
     upload.seek(0)
     try:
-        with Image.open(upload) as image:
+        with strict_decoding(), Image.open(upload) as image:
             fmt = image.format
             if image.width * image.height > MAX_PIXELS:
                 raise ValidationError(_("The photo has too many pixels; take it with a normal camera setting."))

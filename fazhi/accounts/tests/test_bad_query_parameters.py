@@ -8,7 +8,9 @@ PAGES = ["/units/", "/schools/", "/classes/", "/officers/", "/accounts/", "/assi
          "/handovers/", "/trainings/", "/pairings/", "/activities/", "/activities/new/", "/quotas/",
          "/ledgers/", "/figures/", "/changes/", "/noticeboards/print.pdf", "/cases/", "/cases/new/",
          "/cases/deadlines/", "/registers/hazards/", "/registers/disputes/", "/registers/items/",
-         "/registers/hazards/new/", "/registers/disputes/new/", "/registers/items/new/", "/notices/"]
+         "/registers/hazards/new/", "/registers/disputes/new/", "/registers/items/new/", "/notices/",
+         "/surveys/", "/surveys/new/", "/surveys/questionnaires/", "/confidential/students/",
+         "/confidential/staff/", "/confidential/access-log/"]
 PARAMS = ["school", "unit", "officer", "region", "year", "grade", "page", "kind", "status", "from", "to", "start",
           "end", "class", "q", "state", "category", "channel", "mine"]
 VALUES = ["²", "99999999999", "\x00", "<script>", "2026-02-30", "-1"]

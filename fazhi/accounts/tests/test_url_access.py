@@ -13,6 +13,8 @@ PUBLIC_ALLOW_LIST = {
     # as JSON for a mini-program
     "tipline:report", "tipline:followup", "tipline:reply", "tipline:privacy",
     "api_public:submit_tip", "api_public:lookup_tip", "api_public:reply_tip",
+    # answering a survey through the class's code, and the same as JSON
+    "survey_public:enter", "survey_public:take", "api_surveys:questionnaire", "api_surveys:respond",
 }
 # Django's admin refuses anonymous visitors with its own login redirect.
 SKIP_NAMESPACES = {"admin"}
@@ -93,7 +95,30 @@ def dunhuang_objects(world) -> dict[str, dict]:
     photo = TipPhoto.objects.create(tip=tip, file="tips/x.jpg")
     notice = Notification.objects.filter(user=world.committee_admin).first() or Notification.objects.create(
         user=world.committee_admin, kind="new_tip", subject="x", url="/", key="x")
+    import datetime
+
+    from fazhi.surveys import services as survey_services
+    from fazhi.surveys.models import Question, Questionnaire
+
+    own = Questionnaire.objects.create(title="二中问卷", school=world.school)
+    own_question = Question.objects.create(questionnaire=own, position=1, kind="text", text="还想说什么？")
+    questionnaire = Questionnaire.objects.get(builtin="bullying_secondary")
+    survey = survey_services.open_survey(by=world.committee_admin, questionnaire=questionnaire, title="问卷",
+                                         opens_on=datetime.date.today(), closes_on=datetime.date.today(),
+                                         classes=[world.klass], region=world.dunhuang)
+    from fazhi.confidential.models import SpecialStudent, StaffConcern
+
+    special = SpecialStudent.objects.create(
+        school=world.school, reference="ZS", category="left_behind", plan="每周谈心", responsible="王老师",
+        next_review=datetime.date.today())
+    staff_concern = StaffConcern.objects.create(
+        school=world.school, reference="T01", category="other", measures="约谈", responsible="校长",
+        next_review=datetime.date.today())
     return {
+        "confidential/students/": {"pk": special.pk}, "confidential/staff/": {"pk": staff_concern.pk},
+        "surveys/questionnaires/questions/": {"pk": own_question.pk},
+        "surveys/questionnaires/": {"pk": own.pk},
+        "surveys/": {"pk": survey.pk},
         "registers/hazards/": {"pk": hazard.pk}, "registers/disputes/": {"pk": dispute.pk},
         "cases/photos/": {"pk": photo.pk}, "cases/": {"pk": tip.pk}, "notices/": {"pk": notice.pk},
         "activities/evidence/": {"pk": evidence.pk}, "activities/": {"pk": activity.pk},

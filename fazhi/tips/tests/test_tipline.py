@@ -234,3 +234,15 @@ def test_an_urgent_report_alerts_the_officer_and_school_at_once(client, tipworld
     kinds = dict(Notification.objects.values_list("user__username", "kind"))
     assert kinds == {"officer": "urgent_tip", "schooladmin": "urgent_tip"}
     assert CaseEvent.objects.filter(case=tip.case, kind="notified").exists()
+
+
+def test_a_truncated_photo_is_refused_even_after_printing_switched_pillow_to_tolerant(client, tipworld):
+    import weasyprint.images  # noqa: F401 — sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True for the process
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    whole = jpeg_with_gps().getvalue()
+    half = io.BytesIO(whole[: len(whole) // 2])
+    half.name = "half.jpg"
+    response = report(client, tipworld.klass, photos=[half])
+    assert 'class="card problem"' in response.content.decode() and Tip.objects.count() == 0

@@ -21,6 +21,8 @@ LABELS = {
     "tips": "tips and clues",
     "hazards": "hazards",
     "disputes": "disputes",
+    "survey_responses": "survey responses",
+    "register_entries": "confidential register entries",
 }
 
 
@@ -39,6 +41,12 @@ class Command(BaseCommand):
         from fazhi.tips.demo import seed_tips
 
         counts |= seed_tips()
+        from fazhi.surveys.demo import seed_surveys
+
+        counts |= seed_surveys()
+        from fazhi.confidential.demo import seed_confidential
+
+        counts |= seed_confidential()
         elapsed = time.monotonic() - started
         if any(counts.values()):
             created = ", ".join(f"{n} {LABELS[k]}" for k, n in counts.items() if n)

@@ -1,0 +1,28 @@
+"""Counts of the confidential registers for the dashboards: numbers only, never a reference, plan or name,
+computed in the database from the columns kept in clear (school, category, review date). Nothing here is
+decrypted, and nothing here is logged (no record is shown)."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from fazhi.confidential.models import SpecialStudent, StaffConcern
+
+
+def counts(region: str | None = None) -> dict:
+    """The region's figures (a GB/T 2260 prefix; None for everything): special-group students by category
+    and in all, staff concerns in all, and the records of both registers past their review date."""
+    today = timezone.localdate()
+    students = SpecialStudent.objects.all()
+    staff = StaffConcern.objects.all()
+    if region:
+        students = students.filter(school__region__code__startswith=region)
+        staff = staff.filter(school__region__code__startswith=region)
+    by_category = dict(students.values_list("category").annotate(n=Count("pk")).order_by())
+    staff_figures = staff.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(next_review__lt=today)))
+    overdue_students = students.filter(next_review__lt=today).count()
+    return {
+        "special_students_by_category": {c: by_category.get(c, 0) for c in SpecialStudent.Category.values},
+        "special_students_total": sum(by_category.values()),
+        "staff_concerns_total": staff_figures["total"],
+        "reviews_overdue": overdue_students + staff_figures["overdue"],
+    }

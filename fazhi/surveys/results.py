@@ -1,0 +1,146 @@
+"""Survey results with small groups suppressed.
+
+Rules (rules.md, *configurable, never below 5*): the answers of a class, a school or the whole survey are shown
+only when at least `Survey.min_group` pupils responded. Response counts (participation) are always shown; the
+answers are what is protected.
+
+Complementary suppression: within a parent (the whole survey → its schools, a school → its classes), if any child
+is hidden, more children are hidden (the smallest first) until the hidden ones together have at least
+`min_group` respondents and there are at least two of them; otherwise the parent's figures minus the shown
+children would give away the hidden child's answers. Hiding is decided on the whole survey, the same for every
+viewer.
+
+Counts come from the database grouped by question and option; nothing is fetched row by row.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from fazhi.surveys.instruments import FLAG_FROM
+from fazhi.surveys.models import Answer, Question, Response, Survey, SurveyClass
+
+
+@dataclass
+class Group:
+    level: str  # "survey", "school", "class"
+    key: int | None
+    label: str
+    students: int
+    respondents: int
+    hidden: bool = False
+    class_ids: list[int] = field(default_factory=list)
+    flagged: bool = False
+
+    @property
+    def rate(self) -> int | None:
+        return round(100 * self.respondents / self.students) if self.students else None
+
+
+def complementary(children: dict, k: int) -> set:
+    """Which of {key: respondents} to hide: those under k, plus (smallest first) enough others that the hidden
+    ones with answers sum to at least k and number at least two. Groups without answers give nothing away and
+    do not count."""
+    hidden = {c for c, n in children.items() if n < k}
+    if not any(children[c] for c in hidden):
+        return hidden
+    shown = sorted((n, str(c), c) for c, n in children.items() if c not in hidden)
+    while shown and (sum(1 for c in hidden if children[c]) < 2 or sum(children[c] for c in hidden) < k):
+        hidden.add(shown.pop(0)[2])
+    return hidden
+
+
+def tree(survey: Survey) -> tuple[Group, list[Group], dict[int, list[Group]]]:
+    """The whole survey, its schools and each school's classes, with respondents, enrolment and hiding."""
+    k = survey.min_group
+    entries = list(SurveyClass.objects.filter(survey=survey).select_related("school_class__school")
+                   .annotate(n=Count("responses")).order_by("school_class__school__name", "school_class__grade",
+                                                                      "school_class__number"))
+    classes_by_school: dict[int, list[Group]] = {}
+    schools: dict[int, Group] = {}
+    for e in entries:
+        klass = e.school_class
+        g = Group("class", klass.pk, f"{klass.school.name} {klass.name}", klass.student_count, e.n,
+                  class_ids=[klass.pk], flagged=bool(e.flagged_tip_id))
+        classes_by_school.setdefault(klass.school_id, []).append(g)
+        s = schools.setdefault(klass.school_id, Group("school", klass.school_id, klass.school.name, 0, 0))
+        s.students += klass.student_count
+        s.respondents += e.n
+        s.class_ids.append(klass.pk)
+    total = Group("survey", None, survey.title, sum(s.students for s in schools.values()),
+                  sum(s.respondents for s in schools.values()),
+                  class_ids=[c for s in schools.values() for c in s.class_ids])
+    total.hidden = total.respondents < k
+    hide = complementary({s.key: s.respondents for s in schools.values()}, k)
+    for s in schools.values():
+        s.hidden = s.key in hide or s.respondents < k
+        kids = classes_by_school[s.key]
+        hidden_kids = complementary({c.key: c.respondents for c in kids}, k)
+        for c in kids:
+            # A hidden school hides all its classes: shown classes would add up to the school.
+            c.hidden = s.hidden or c.key in hidden_kids or c.respondents < k
+    return total, list(schools.values()), classes_by_school
+
+
+def distribution(survey: Survey, group: Group) -> list[dict]:
+    """For each question of a shown group: how many answered it, and per option the count and percent.
+    Text questions are left out (see `text_answers`)."""
+    if group.hidden:
+        return []
+    questions = [q for q in survey.questionnaire.questions.all() if q.kind != Question.Kind.TEXT]
+    answers = Answer.objects.filter(response__survey_class__survey=survey,
+                                    response__survey_class__school_class_id__in=group.class_ids,
+                                    value__isnull=False)
+    counts = {(r["question_id"], r["value"]): r["n"]
+              for r in answers.values("question_id", "value").annotate(n=Count("pk")).order_by()}
+    answered = dict(answers.values_list("question_id").annotate(n=Count("response", distinct=True)).order_by())
+    out = []
+    for q in questions:
+        n = answered.get(q.pk, 0)
+        options = [{"label": label, "count": counts.get((q.pk, i), 0),
+                    "percent": round(100 * counts.get((q.pk, i), 0) / n) if n else 0}
+                   for i, label in enumerate(q.choices)]
+        row = {"question": q, "answered": n, "options": options}
+        if q.key == "bullied" and n:
+            often = sum(o["count"] for i, o in enumerate(options) if i >= FLAG_FROM)
+            row["often"] = {"count": often, "percent": round(100 * often / n)}
+        out.append(row)
+    return out
+
+
+def text_answers(survey: Survey, class_id: int) -> list[str]:
+    """A class's free-text answers, sorted by their text (not by time, which could tell pupils apart). Only for
+    the class's officer and the school's administrators (`can_read_texts`)."""
+    return sorted(Answer.objects.filter(response__survey_class__survey=survey,
+                                        response__survey_class__school_class_id=class_id)
+                  .exclude(text="").values_list("text", flat=True))
+
+
+def can_read_texts(scope, school_class) -> bool:
+    return scope.superuser or school_class.pk in scope.officer_class_ids \
+        or school_class.school_id in scope.school_ids or school_class.school_id in scope.officer_vp_school_ids
+
+
+def survey_figures(*, region: str | None = None, start=None, end=None) -> dict:
+    """Participation and flags for `stats --json`: surveys that opened in the period (in the region)."""
+    surveys = Survey.objects.all()
+    if start:
+        surveys = surveys.filter(opens_on__gte=start)
+    if end:
+        surveys = surveys.filter(opens_on__lte=end)
+    entries = SurveyClass.objects.filter(survey__in=surveys)
+    if region:
+        entries = entries.filter(school_class__school__region__code__startswith=region)
+    agg = entries.aggregate(classes=Count("pk"), students=Sum("school_class__student_count"),
+                            flagged=Count("pk", filter=Q(flagged_tip__isnull=False)))
+    responses = Response.objects.filter(survey_class__in=entries)
+    text_flags = responses.filter(flagged_tip__isnull=False).count()
+    n = responses.count()
+    return {
+        "surveys_held": entries.values("survey_id").distinct().count(),
+        "survey_classes": agg["classes"],
+        "survey_responses": n,
+        "survey_participation_percent": round(100 * n / agg["students"], 1) if agg["students"] else None,
+        "survey_classes_flagged": agg["flagged"],
+        "survey_answers_flagged": text_flags,
+    }
