@@ -1,4 +1,4 @@
-"""The anonymity audit: reports and follow-ups go through the real server (gunicorn with the project's
+"""The anonymity audit: reports, follow-ups and survey answers go through the real server (gunicorn with the project's
 gunicorn.conf.py, an SQLite file, media on disk, application logs at INFO) from a distinctive address and user
 agent; afterwards neither is found in the database file, the logs or the uploaded files."""
 
@@ -28,7 +28,12 @@ from fazhi.org.models import Region, School, SchoolClass
 r = Region.objects.create(code="620982", name="敦煌市")
 s = School.objects.create(region=r, name="敦煌市第二中学", stage="junior")
 k = SchoolClass.objects.create(school=s, grade=7, number=3, student_count=40)
-print(k.public_token)
+import datetime
+from fazhi.surveys.models import Questionnaire
+from fazhi.surveys.services import open_survey
+survey = open_survey(by=None, questionnaire=Questionnaire.objects.get(builtin="bullying_secondary"), title="问卷",
+                     opens_on=datetime.date.today(), closes_on=datetime.date.today(), classes=[k], region=r)
+print(k.public_token, survey.classes.get().code)
 """
 
 
@@ -68,8 +73,8 @@ def test_no_trace_of_the_reporters_address_or_user_agent_anywhere(tmp_path):
            "ACCESS_LOG": str(var / "access.log"), "ERROR_LOG": str(var / "error.log"), "WEB_WORKERS": "2"}
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    token = subprocess.run([python, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True,
-                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    token, code = subprocess.run([python, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True,
+                                 capture_output=True, text=True).stdout.strip().splitlines()[-1].split()
     port = free_port()
     out = open(var / "server.out", "w")  # noqa: SIM115 — kept open for the server's lifetime
     server = subprocess.Popen([str(Path(python).parent / "gunicorn"), "-c", "gunicorn.conf.py",
@@ -111,6 +116,22 @@ def test_no_trace_of_the_reporters_address_or_user_agent_anywhere(tmp_path):
         status, _, _ = request(port, "POST", "/api/v1/public/tips/lookup", json.dumps({"receipt": "1" * 16}),
                                {"Content-Type": "application/json"})
         assert status == 400
+        # a survey answered on the page and through the API
+        status, headers, page = request(port, "GET", f"/s/{code}/")
+        assert status == 200 and "Set-Cookie" not in headers
+        key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+        first = re.search(r'name="(q\d+)" value="2"', page).group(1)
+        text = re.findall(r'<textarea name="(q\d+)"', page)[-1]
+        status, headers, _ = request(port, "POST", f"/s/{code}/",
+                                     urlencode({"form_key": key, first: "2", text: "希望老师多关心我们"}),
+                                     {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 200 and headers.get("Set-Cookie", "").startswith(f"fz_done_{code}=1;")
+        status, _, page = request(port, "GET", f"/api/v1/public/surveys/{code}")
+        question = json.loads(page)["questions"][0]["id"]
+        status, _, _ = request(port, "POST", f"/api/v1/public/surveys/{code}/responses",
+                               json.dumps({"answers": {str(question): 1}}),
+                               {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        assert status == 201
         request(port, "GET", "/c/unknown-token-000000/report/")  # a 404 is logged by Django
         # malformed requests, which gunicorn itself logs as errors
         for raw in (b"GET /report/followup/ HTTP/1.1\r\nBad Header Name: x\r\n\r\n",
@@ -125,9 +146,11 @@ def test_no_trace_of_the_reporters_address_or_user_agent_anywhere(tmp_path):
 
     rows = subprocess.run([python, "manage.py", "shell", "-c",
                            "from fazhi.tips.models import Tip, TipPhoto, Message; "
-                           "print(Tip.objects.count(), TipPhoto.objects.count(), Message.objects.count())"],
+                           "from fazhi.surveys.models import Response; "
+                           "print(Tip.objects.count(), TipPhoto.objects.count(), Message.objects.count(), "
+                           "Response.objects.count())"],
                           cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.split()
-    assert rows[-3:] == ["2", "1", "1"]
+    assert rows[-4:] == ["2", "1", "1", "2"]
     access = (var / "access.log").read_text()
     assert "/report/" in access  # the server did log the requests…
     files = [p for p in var.rglob("*") if p.is_file()]
