@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "fazhi.tips",
     "fazhi.surveys",
     "fazhi.confidential",
+    "fazhi.oversight",
+    "fazhi.alerts",
+    "fazhi.circulars",
 ]
 
 MIDDLEWARE = [

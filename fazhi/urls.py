@@ -21,6 +21,9 @@ urlpatterns = [
     path("surveys/questionnaires/", include("fazhi.surveys.questionnaire_urls")),
     path("surveys/", include("fazhi.surveys.urls")),
     path("confidential/", include("fazhi.confidential.urls")),
+    path("oversight/", include("fazhi.oversight.urls")),
+    path("alerts/", include("fazhi.alerts.urls")),
+    path("circulars/", include("fazhi.circulars.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

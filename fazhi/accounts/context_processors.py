@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import scope_for
 from fazhi.confidential.permissions import can_see_confidential
+from fazhi.oversight import permissions as oversight_perms
 
 
 def navigation(request):
@@ -25,6 +26,10 @@ def navigation(request):
         (_("Registers"), "registers:hazard_list", perms.can_see_registers(scope)),
         (_("Surveys"), "surveys:list", perms.can_see_surveys(scope)),
         (_("Confidential registers"), "confidential:student_list", can_see_confidential(scope)),
+        (_("Inspections"), "oversight:inspection_list", oversight_perms.can_see_inspections(scope)),
+        (_("Findings"), "oversight:finding_list", oversight_perms.can_see_findings(scope)),
+        (_("Accountability"), "oversight:accountability_list", oversight_perms.can_see_accountability(scope)),
+        (_("Work circulars"), "circulars:list", scope.has_role(*perms.REGION_READERS)),
         (_("Progress"), "quotas:progress", perms.can_see_progress(scope)),
         (_("Ledgers"), "ledgers:index", perms.can_export_ledgers(scope)),
         (_("Figures"), "figures:page", perms.can_see_figures(scope)),
@@ -35,6 +40,7 @@ def navigation(request):
     from fazhi.notices.models import Notification
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    items.append((_("Alerts"), "alerts:list", True))
     items.append((_("Notifications") + (f" ({unread})" if unread else ""), "notices:list", True))
     path = request.path
     nav = []

@@ -204,8 +204,10 @@ def cases_section(user) -> dict | None:
 
 
 def home_sections(user) -> list[dict]:
-    cases = cases_section(user)
-    return ([cases] if cases else []) + role_sections(user)
+    from fazhi.alerts.home import home_section as alerts_section
+
+    pressing = [s for s in (alerts_section(user), cases_section(user)) if s]
+    return pressing + role_sections(user)
 
 
 def role_sections(user) -> list[dict]:

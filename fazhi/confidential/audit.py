@@ -19,7 +19,7 @@ def log_records(user, action: str, register: str, records, *, school_id: int | N
     AccessLog.objects.bulk_create(rows)
 
 
-def log_record(user, action: str, record) -> None:
-    """One record viewed, recorded, updated or removed."""
-    AccessLog.objects.create(user=user, action=action, register=record.REGISTER, school_id=record.school_id,
-                             object_id=record.pk, count=1)
+def log_record(user, action: str, record, *, school_id: int | None = None) -> None:
+    """One record viewed, recorded, updated or removed (logged for its school, or for `school_id`)."""
+    AccessLog.objects.create(user=user, action=action, register=record.REGISTER,
+                             school_id=school_id or record.school_id, object_id=record.pk, count=1)

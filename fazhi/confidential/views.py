@@ -192,6 +192,7 @@ def staff_detail(request, pk):
 def _form_page(request, reg: Register, record=None):
     """Record (record None) or review one record. Opening the edit page of a record reads it: logged as
     a view; saving it as an update."""
+    old_school = record.school_id if record else None
     form = reg.form(request.POST or None, instance=record, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -200,6 +201,8 @@ def _form_page(request, reg: Register, record=None):
                 saved.created_by = request.user
             saved.save()
             log_record(request.user, Action.CREATE if record is None else Action.UPDATE, saved)
+            if old_school and old_school != saved.school_id:  # moved: the old school's log shows it too
+                log_record(request.user, Action.UPDATE, saved, school_id=old_school)
         messages.success(request, _("Recorded.") if record is None else _("Changes saved."))
         return redirect(_url(reg, "detail", saved.pk))
     if record is not None:

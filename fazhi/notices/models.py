@@ -19,6 +19,14 @@ class Notification(models.Model):
         ESCALATED_TIP = "escalated_tip", _("Urgent tip not yet acknowledged")
         REPORTER_MESSAGE = "reporter_message", _("The reporter wrote again")
         CASE_HANDED_OVER = "case_handed_over", _("A case was handed to you")
+        ALERT_UNCOVERED_CLASS = "alert_uncovered_class", _("Alert: class uncovered for too long")
+        ALERT_IDLE_OFFICER = "alert_idle_officer", _("Alert: officer without activity")
+        ALERT_TIP_OVERDUE = "alert_tip_overdue", _("Alert: tip past its deadline")
+        ALERT_RECTIFICATION_OVERDUE = "alert_rectification_overdue", _("Alert: rectification overdue")
+        ALERT_QUOTA_BEHIND = "alert_quota_behind", _("Alert: quota behind at mid-semester")
+        ALERT_DIGEST = "alert_digest", _("Weekly digest of alerts")
+
+    TIP_KINDS = ("new_tip", "urgent_tip", "escalated_tip", "reporter_message", "case_handed_over")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -41,3 +49,8 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.subject}"
+
+    @property
+    def subject_label(self) -> str:
+        """What the notice is about: "Tip 2026-000123" for the tip line, the alert's own label otherwise."""
+        return _("Tip %(number)s") % {"number": self.subject} if self.kind in self.TIP_KINDS else self.subject

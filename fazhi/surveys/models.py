@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fazhi.org.models import Region, School, SchoolClass, ScopedQuerySet, _prefix_q
 
@@ -24,7 +25,7 @@ MAX_TEXT_ANSWER = 500
 class Audience(models.TextChoices):
     PRIMARY = "primary", _("Primary pupils (grade 2 and up)")
     SECONDARY = "secondary", _("Secondary pupils")
-    PARENTS = "parents", _("Parents")
+    PARENTS = "parents", pgettext_lazy("audience", "Parents")
     OTHER = "other", _("Other")
 
 
@@ -34,7 +35,7 @@ class QuestionnaireQuerySet(ScopedQuerySet):
 
 
 class Questionnaire(models.Model):
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("survey", "title"), max_length=100)
     introduction = models.TextField(_("introduction"), max_length=2000, blank=True,
                                     help_text=_("Shown to students before the first question."))
     audience = models.CharField(_("for"), max_length=20, choices=Audience.choices, default=Audience.SECONDARY)
@@ -153,7 +154,7 @@ class SurveyQuerySet(ScopedQuerySet):
 class Survey(models.Model):
     """A survey window: one questionnaire, a set of classes, a period."""
 
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("survey", "title"), max_length=100)
     questionnaire = models.ForeignKey(Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT,
                                       related_name="surveys")
     # The survey's owner scope: a region (committee, bureau) or a school.

@@ -79,6 +79,7 @@ def tree(survey: Survey) -> tuple[Group, list[Group], dict[int, list[Group]]]:
         for c in kids:
             # A hidden school hides all its classes: shown classes would add up to the school.
             c.hidden = s.hidden or c.key in hidden_kids or c.respondents < k
+            c.flagged = c.flagged and not c.hidden  # the flag of a hidden class would say something about it
     return total, list(schools.values()), classes_by_school
 
 

@@ -71,7 +71,7 @@ def submit_response(*, survey_class: SurveyClass, answers: list[Answer], idempot
                                                                                                          bool]:
     """Store one anonymous response (once per idempotency key) and raise the flags it triggers.
     Returns (response, created)."""
-    key_hash = receipts.idempotency_hash("survey:" + idempotency_key)
+    key_hash = receipts.idempotency_hash(f"survey:{survey_class.pk}:{idempotency_key}")
     existing = Response.objects.filter(idempotency_hash=key_hash).first()
     if existing:
         return existing, False
@@ -131,9 +131,9 @@ def flag_class(survey_class: SurveyClass) -> None:
     klass = survey_class.school_class
     tip = register_clue(
         by=None, school=klass.school, school_class=klass, channel="survey", category="other",
-        description=_("Survey “%(survey)s”: %(bullied)s of %(answered)s respondents in this class say they were "
-                      "bullied 2–3 times a month or more in the last two months (threshold %(p)s%%). Look into the "
-                      "class's situation.")
-        % {"survey": survey.title, "bullied": bullied, "answered": answered, "p": survey.flag_percent})
+        # No counts here: the clue is read beside the school's results, and counts could reveal a hidden group.
+        description=_("Survey “%(survey)s”: the share of pupils in this class who say they were bullied 2–3 times a "
+                      "month or more in the last two months has reached the threshold of %(p)s%%. Look into the "
+                      "class's situation.") % {"survey": survey.title, "p": survey.flag_percent})
     SurveyClass.objects.filter(pk=survey_class.pk).update(flagged_tip=tip)
     survey_class.flagged_tip = tip

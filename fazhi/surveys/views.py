@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -73,9 +73,12 @@ def survey_create(request):
 
 
 def _visible_entries(request, survey):
-    """The survey's classes that the user can see, with their respondents."""
+    """The survey's classes that the user can see (and those of the schools where they are vice principal), with
+    their respondents."""
     classes = SchoolClass.objects.visible_to(request.user).values("pk")
-    return (SurveyClass.objects.filter(survey=survey, school_class__in=classes)
+    vp_schools = scope_for(request.user).officer_vp_school_ids
+    return (SurveyClass.objects.filter(Q(school_class__in=classes) | Q(school_class__school_id__in=vp_schools),
+                                       survey=survey)
             .select_related("school_class__school", "flagged_tip").annotate(n=Count("responses"))
             .order_by("school_class__school__name", "school_class__grade", "school_class__number"))
 
@@ -108,7 +111,11 @@ def _results_context(request, survey):
     total, schools, classes = results.tree(survey)
     scope = scope_for(request.user)
     visible_classes = set(_visible_entries(request, survey).values_list("school_class_id", flat=True))
-    schools = [s for s in schools if set(s.class_ids) & visible_classes]
+    # A school's figures only for those who see all its classes (an officer holding one class sees that class).
+    schools_shown = [s for s in schools if visible_classes.issuperset(s.class_ids)]
+    own_classes = [c for s in schools if not visible_classes.issuperset(s.class_ids)
+                   for c in classes[s.key] if c.key in visible_classes]
+    schools = schools_shown
     school_param, class_param = request.GET.get("school", ""), request.GET.get("class", "")
     selected, kids, texts, klass = total, [], None, None
     if is_id(class_param):
@@ -116,7 +123,7 @@ def _results_context(request, survey):
         _require(group is not None and group.key in visible_classes)
         selected = group
         klass = SchoolClass.objects.select_related("school").get(pk=group.key)
-        if results.can_read_texts(scope, klass):
+        if results.can_read_texts(scope, klass) and not group.hidden:
             texts = results.text_answers(survey, klass.pk)
     elif is_id(school_param):
         selected = next((s for s in schools if s.key == int(school_param)), None)
@@ -128,8 +135,8 @@ def _results_context(request, survey):
     show_total = visible_classes.issuperset(total.class_ids)
     if selected is total and not show_total:
         selected = None
-    return {"survey": survey, "total": total, "show_total": show_total, "schools": schools, "selected": selected,
-            "kids": kids,
+    return {"survey": survey, "total": total, "show_total": show_total, "schools": schools + own_classes,
+            "selected": selected, "kids": kids,
             "rows": results.distribution(survey, selected) if selected else [], "texts": texts, "klass": klass}
 
 

@@ -237,7 +237,7 @@ REPORTER_STATUS = {
     Status.ACKNOWLEDGED: _("Taken on by the handler"),
     Status.INVESTIGATING: _("Being looked into"),
     Status.DECIDED: _("Handled: a decision has been made"),
-    Status.CLOSED: _("Closed"),
+    Status.CLOSED: pgettext_lazy("case status", "Closed"),
     Status.RECHECK: _("Being re-checked"),
 }
 

@@ -10,7 +10,9 @@ PAGES = ["/units/", "/schools/", "/classes/", "/officers/", "/accounts/", "/assi
          "/cases/deadlines/", "/registers/hazards/", "/registers/disputes/", "/registers/items/",
          "/registers/hazards/new/", "/registers/disputes/new/", "/registers/items/new/", "/notices/",
          "/surveys/", "/surveys/new/", "/surveys/questionnaires/", "/confidential/students/",
-         "/confidential/staff/", "/confidential/access-log/"]
+         "/confidential/staff/", "/confidential/access-log/", "/oversight/", "/oversight/findings/",
+         "/oversight/findings/overdue/", "/oversight/accountability/", "/oversight/checklists/", "/alerts/",
+         "/alerts/digest/", "/circulars/", "/circulars/new/"]
 PARAMS = ["school", "unit", "officer", "region", "year", "grade", "page", "kind", "status", "from", "to", "start",
           "end", "class", "q", "state", "category", "channel", "mine"]
 VALUES = ["²", "99999999999", "\x00", "<script>", "2026-02-30", "-1"]

@@ -114,7 +114,41 @@ def dunhuang_objects(world) -> dict[str, dict]:
     staff_concern = StaffConcern.objects.create(
         school=world.school, reference="T01", category="other", measures="约谈", responsible="校长",
         next_review=datetime.date.today())
+    from fazhi.alerts.models import Alert
+    from fazhi.circulars import services as circular_services
+
+    alert = Alert.objects.create(key="dunhuang", kind="uncovered_class", label="x", url="/", region="620982")
+    alert.recipients.add(world.committee_admin)
+    circular = circular_services.create_draft(by=world.committee_admin, region=world.dunhuang,
+                                              start=datetime.date(2026, 9, 1), end=datetime.date(2027, 1, 31),
+                                              number="敦政法〔2026〕12号")
+    from fazhi.oversight.models import (
+        AccountabilityRecord,
+        ChecklistItem,
+        ChecklistTemplate,
+        Finding,
+        FindingPhoto,
+        Inspection,
+    )
+
+    checklist = ChecklistTemplate.objects.create(region=world.dunhuang, name="敦煌市检查清单")
+    ChecklistItem.objects.create(template=checklist, order=1, text="班级公示牌已张贴", area="school")
+    inspection = Inspection.objects.create(region=world.dunhuang, title="联合检查", date=datetime.date.today(),
+                                           agencies=["committee"], template=checklist)
+    finding = Finding.objects.create(inspection=inspection, school=world.school, description="x",
+                                     requirement="y", deadline=datetime.date.today())
+    finding_photo = FindingPhoto.objects.create(finding=finding, file="oversight/x.jpg")
+    accountability = AccountabilityRecord.objects.create(region=world.dunhuang, measure="talk", unit=world.court,
+                                                         date=datetime.date.today(), reason="x")
     return {
+        "oversight/accountability/officer/": {"pk": world.officer.pk},
+        "oversight/accountability/unit/": {"pk": world.court.pk},
+        "oversight/accountability/": {"pk": accountability.pk},
+        "oversight/findings/": {"pk": finding.pk},
+        "oversight/photos/": {"pk": finding_photo.pk},
+        "oversight/checklists/": {"pk": checklist.pk},
+        "oversight/": {"pk": inspection.pk},
+        "alerts/": {"pk": alert.pk}, "circulars/": {"pk": circular.pk},
         "confidential/students/": {"pk": special.pk}, "confidential/staff/": {"pk": staff_concern.pk},
         "surveys/questionnaires/questions/": {"pk": own_question.pk},
         "surveys/questionnaires/": {"pk": own.pk},

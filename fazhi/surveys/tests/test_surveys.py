@@ -181,22 +181,43 @@ def test_no_hidden_group_can_be_worked_out_by_subtraction(survey, tipworld, size
 
 def test_the_officer_sees_suppressed_results_and_the_free_text(survey, tipworld):
     answer(survey, tipworld.klass, 12, bullied=0, comment="希望老师多关心我们")
-    answer(survey, tipworld.klass2, 4, bullied=1)
+    answer(survey, tipworld.klass2, 11, bullied=1)
     client = Client()
     client.force_login(tipworld.officer_user)
     page = client.get(f"/surveys/{survey.pk}/results/", {"class": tipworld.klass.pk})
-    assert page.status_code == 200
-    # 12 answers, but its only sibling has 4: both are hidden, or the school minus one would give the other away
-    assert page.context["selected"].hidden and page.context["rows"] == []
+    assert page.status_code == 200 and page.context["rows"]
     assert page.context["texts"] == ["希望老师多关心我们"] * 12  # free text: the class's officer reads it
+    # the officer holds one class of the school: not the school's figures, not the other class
+    assert [g.key for g in page.context["schools"]] == [tipworld.klass.pk]
+    assert client.get(f"/surveys/{survey.pk}/results/", {"school": tipworld.school.pk}).status_code == 404
+    assert client.get(f"/surveys/{survey.pk}/results/", {"class": tipworld.klass2.pk}).status_code == 404
     client.force_login(tipworld.committee_admin)
     page = client.get(f"/surveys/{survey.pk}/results/", {"class": tipworld.klass.pk})
     assert page.context["texts"] is None  # the committee reads no free text
     page = client.get(f"/surveys/{survey.pk}/results/", {"school": tipworld.school.pk})
-    assert {g.key: g.hidden for g in page.context["kids"]} == {tipworld.klass.pk: True, tipworld.klass2.pk: True}
-    assert page.context["rows"]  # the school's 16 answers are shown: they reveal neither class
     bullied = next(r for r in page.context["rows"] if r["question"].key == "bullied")
-    assert bullied["answered"] == 16 and bullied["options"][0]["count"] == 12
+    assert bullied["answered"] == 23 and bullied["options"][0]["count"] == 12
+
+
+def test_a_small_class_hides_its_free_text_too(survey, tipworld):
+    answer(survey, tipworld.klass, 12, bullied=0)
+    answer(survey, tipworld.klass2, 4, bullied=1, comment="只有我们几个人写了")
+    client = Client()
+    client.force_login(tipworld.school_admin)
+    page = client.get(f"/surveys/{survey.pk}/results/", {"school": tipworld.school.pk})
+    # 4 answers are too few, and 12 would give them away: both classes are hidden, the school's 16 are shown
+    assert {g.key: g.hidden for g in page.context["kids"]} == {tipworld.klass.pk: True, tipworld.klass2.pk: True}
+    assert page.context["rows"]
+    page = client.get(f"/surveys/{survey.pk}/results/", {"class": tipworld.klass2.pk})
+    assert page.context["rows"] == [] and page.context["texts"] is None
+    assert "只有我们几个人写了" not in page.content.decode()
+
+
+def test_the_flag_clue_carries_no_counts(survey, tipworld):
+    answer(survey, tipworld.klass, 8, bullied=0)
+    answer(survey, tipworld.klass, 2, bullied=3)
+    tip = Tip.objects.get()
+    assert "2" not in tip.description.replace("2–3", "").replace(survey.title, "") or "10" not in tip.description
 
 
 def test_outsiders_and_teachers_get_404(survey, tipworld):

@@ -23,6 +23,7 @@ LABELS = {
     "disputes": "disputes",
     "survey_responses": "survey responses",
     "register_entries": "confidential register entries",
+    "inspections": "inspections (with findings, an accountability record and a draft circular)",
 }
 
 
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         from fazhi.confidential.demo import seed_confidential
 
         counts |= seed_confidential()
+        from fazhi.oversight.demo import seed_oversight
+
+        counts |= seed_oversight()
         elapsed = time.monotonic() - started
         if any(counts.values()):
             created = ", ".join(f"{n} {LABELS[k]}" for k, n in counts.items() if n)
