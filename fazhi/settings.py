@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fazhi.oversight",
     "fazhi.alerts",
     "fazhi.circulars",
+    "fazhi.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,7 @@ TIP_RATE_WINDOW_MINUTES = env_int("TIP_RATE_WINDOW_MINUTES", 10)
 TIP_SUBMISSIONS_PER_WINDOW = env_int("TIP_SUBMISSIONS_PER_WINDOW", 30)
 TIP_FAILED_LOOKUPS_PER_WINDOW = env_int("TIP_FAILED_LOOKUPS_PER_WINDOW", 10)
 TIP_MAX_PHOTOS = 3
+ALERT_IDLE_DAYS = env_int("ALERT_IDLE_DAYS", 30)
 SURVEY_RESPONSES_PER_WINDOW = env_int("SURVEY_RESPONSES_PER_WINDOW", 300)  # a whole school behind one address
 # Behind nginx, the request header that carries the client's address (e.g. HTTP_X_REAL_IP), used only for the
 # in-memory rate-limit counters above; REMOTE_ADDR when empty.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("oversight/", include("fazhi.oversight.urls")),
     path("alerts/", include("fazhi.alerts.urls")),
     path("circulars/", include("fazhi.circulars.urls")),
+    path("dashboard/", include("fazhi.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -32,6 +32,7 @@ def navigation(request):
         (_("Work circulars"), "circulars:list", scope.has_role(*perms.REGION_READERS)),
         (_("Progress"), "quotas:progress", perms.can_see_progress(scope)),
         (_("Ledgers"), "ledgers:index", perms.can_export_ledgers(scope)),
+        (_("Dashboard"), "dashboards:region", perms.can_see_figures(scope)),
         (_("Figures"), "figures:page", perms.can_see_figures(scope)),
         (_("Roster"), "org:roster", perms.can_import_roster(scope)),
         (_("Accounts"), "accounts:user_list", perms.can_manage_users(scope)),

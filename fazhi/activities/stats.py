@@ -15,9 +15,12 @@ from fazhi.surveys.results import survey_figures
 from fazhi.tips.stats import tip_figures
 
 
-def figures(*, region: str | None = None, start: datetime.date | None = None,
-            end: datetime.date | None = None) -> dict:
-    activities = Activity.objects.in_region(region).between(start, end)
+def figures(*, region: str | None = None, start: datetime.date | None = None, end: datetime.date | None = None,
+            activities=None, assignments=None, schools=None) -> dict:
+    """The headline figures of a region (a GB/T prefix; None: everything) and period. For a unit or a school
+    (the dashboards), pass the records that count instead: `activities` (Activity), `assignments` (Assignment)
+    and `schools` (School, for tips, surveys and the registers) querysets — the formulas stay these."""
+    activities = (activities if activities is not None else Activity.objects.in_region(region)).between(start, end)
     aggregates = {figure: Count("pk", filter=Q(kind=kind)) for kind, figure in KIND_FIGURE.items()}
     agg = activities.aggregate(
         activities_total=Count("pk"),
@@ -34,22 +37,29 @@ def figures(*, region: str | None = None, start: datetime.date | None = None,
         "region": region,
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
-        "officers_in_classes": officers_in_classes(region=region, start=start, end=end),
+        "officers_in_classes": officers_in_classes(region=region, start=start, end=end, assignments=assignments),
         **agg,
-        **tip_figures(region=region, start=start, end=end),
-        **survey_figures(region=region, start=start, end=end),
-        **confidential_counts(region),  # the registers as they stand today (counts only, never names)
+        **tip_figures(region=region, start=start, end=end, schools=schools),
+        **survey_figures(region=region, start=start, end=end, schools=schools),
+        **confidential_counts(region, schools=schools),  # the registers as they stand today (counts only)
     }
 
 
-def officers_in_classes(*, region: str | None, start: datetime.date | None, end: datetime.date | None) -> int:
-    """Distinct officers who were a class's rule-of-law homeroom teacher at some time in the period."""
+def held_in_period(assignments=None, *, start: datetime.date | None, end: datetime.date | None):
+    """Homeroom assignments (of `assignments`, default all) held at some time in the period."""
     end = end or timezone.localdate()
-    held = Assignment.objects.filter(role=Assignment.Role.HOMEROOM,
-                                     status__in=[Assignment.Status.ACTIVE, Assignment.Status.ENDED],
-                                     starts_on__lte=end)
-    if region:
-        held = held.filter(school__region__code__startswith=region)
+    held = (assignments if assignments is not None else Assignment.objects.all()).filter(
+        role=Assignment.Role.HOMEROOM, status__in=[Assignment.Status.ACTIVE, Assignment.Status.ENDED],
+        starts_on__lte=end)
     if start:
         held = held.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+    return held
+
+
+def officers_in_classes(*, region: str | None, start: datetime.date | None, end: datetime.date | None,
+                        assignments=None) -> int:
+    """Distinct officers who were a class's rule-of-law homeroom teacher at some time in the period."""
+    held = held_in_period(assignments, start=start, end=end)
+    if region:
+        held = held.filter(school__region__code__startswith=region)
     return held.values("officer_id").distinct().count()

@@ -56,6 +56,12 @@ def activity_list(request):
     officer = request.GET.get("officer", "")
     if is_id(officer):
         activities = activities.filter(officer_id=int(officer))
+    region = request.GET.get("region", "").strip()
+    if region.isdigit() and len(region) <= 6:  # drill-down from the figures and the dashboards
+        activities = activities.in_region(region)
+    unit = request.GET.get("unit", "")
+    if is_id(unit):
+        activities = activities.filter(officer__unit_id=int(unit))
     q = request.GET.get("q", "").strip()
     if q:
         activities = activities.filter(Q(title__icontains=q) | Q(notes__icontains=q))
@@ -69,7 +75,7 @@ def activity_list(request):
     return render(request, "activities/activity_list.html", {
         "page_obj": page, "kind": kind, "kinds": Kind.choices, "start": start, "end": end,
         "school": school, "schools": schools, "officer": officer, "officers": officers, "q": q,
-        "filtered": bool(kind in Kind.values or start or end or school or officer or q),
+        "filtered": bool(kind in Kind.values or start or end or school or officer or q or region or unit),
         "can_record": perms.can_record_activities(scope),
     })
 

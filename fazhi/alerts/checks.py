@@ -213,7 +213,8 @@ def midpoint(period: Period) -> datetime.date:
 
 def behind_quotas(now, directory: Directory):
     """From the middle of the current semester on: schools and classes that have done less than half their
-    quota (progress as in `fazhi.activities.progress`). To the school's administrators and the committee."""
+    quota (progress as in `fazhi.activities.progress`). Schools to their administrators and the committee; classes
+    to the school's administrators only (the committee would otherwise get one alert per class)."""
     period = Period.of(today=timezone.localdate(now))
     if period.today < midpoint(period):
         return
@@ -229,7 +230,7 @@ def behind_quotas(now, directory: Directory):
             subject_type="school", subject_id=school.pk)
     for klass in _under_half(progress.classes()).select_related("school").order_by("pk"):
         code = klass.school.region_id
-        users = directory.school_admins.get(klass.school_id, set()) | directory.committee_of(code)
+        users = directory.school_admins.get(klass.school_id, set())
         yield Found(
             key=f"quota:class:{klass.pk}:{semester}", kind=K.QUOTA_BEHIND,
             label=f"{klass.school.name} {klass.name} · {klass.done}/{klass.target}"[:200],

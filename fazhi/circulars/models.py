@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fazhi.org.models import Region
 
@@ -27,7 +28,7 @@ class Circular(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="circulars")
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(pgettext_lazy("document", "title"), max_length=120)
     number = models.CharField(_("document number"), max_length=40,
                               help_text=_("The 文号, e.g. 敦政法〔2026〕12号."))
     issuer = models.CharField(_("issued by"), max_length=100)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from fazhi.confidential.models import SpecialStudent, StaffConcern
 
 
-def counts(region: str | None = None) -> dict:
+def counts(region: str | None = None, *, schools=None) -> dict:
     """The region's figures (a GB/T 2260 prefix; None for everything): special-group students by category
     and in all, staff concerns in all, and the records of both registers past their review date."""
     today = timezone.localdate()
@@ -17,6 +17,9 @@ def counts(region: str | None = None) -> dict:
     if region:
         students = students.filter(school__region__code__startswith=region)
         staff = staff.filter(school__region__code__startswith=region)
+    if schools is not None:
+        students = students.filter(school__in=schools)
+        staff = staff.filter(school__in=schools)
     by_category = dict(students.values_list("category").annotate(n=Count("pk")).order_by())
     staff_figures = staff.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(next_review__lt=today)))
     overdue_students = students.filter(next_review__lt=today).count()

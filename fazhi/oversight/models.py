@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fazhi.org.models import Officer, Region, School, ScopedQuerySet, Unit, _prefix_q
 
@@ -90,10 +91,10 @@ class Inspection(models.Model):
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("inspection", "Done")
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="inspections")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("document", "title"), max_length=200)
     date = models.DateField(_("date"))
     agencies = models.JSONField(_("participating agencies"), default=list)
     schools = models.ManyToManyField(School, verbose_name=_("schools"), blank=True, related_name="inspections")

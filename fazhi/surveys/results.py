@@ -122,8 +122,8 @@ def can_read_texts(scope, school_class) -> bool:
         or school_class.school_id in scope.school_ids or school_class.school_id in scope.officer_vp_school_ids
 
 
-def survey_figures(*, region: str | None = None, start=None, end=None) -> dict:
-    """Participation and flags for `stats --json`: surveys that opened in the period (in the region)."""
+def survey_entries(*, region: str | None = None, start=None, end=None, schools=None):
+    """The surveyed classes of the surveys that opened in the period, in the region (or at these schools)."""
     surveys = Survey.objects.all()
     if start:
         surveys = surveys.filter(opens_on__gte=start)
@@ -132,6 +132,14 @@ def survey_figures(*, region: str | None = None, start=None, end=None) -> dict:
     entries = SurveyClass.objects.filter(survey__in=surveys)
     if region:
         entries = entries.filter(school_class__school__region__code__startswith=region)
+    if schools is not None:
+        entries = entries.filter(school_class__school__in=schools)
+    return entries
+
+
+def survey_figures(*, region: str | None = None, start=None, end=None, schools=None) -> dict:
+    """Participation and flags for `stats --json`: surveys that opened in the period (in the region)."""
+    entries = survey_entries(region=region, start=start, end=end, schools=schools)
     agg = entries.aggregate(classes=Count("pk"), students=Sum("school_class__student_count"),
                             flagged=Count("pk", filter=Q(flagged_tip__isnull=False)))
     responses = Response.objects.filter(survey_class__in=entries)

@@ -11,9 +11,11 @@ from django.db.models.functions import Coalesce
 from fazhi.tips.models import OPEN, Case, Category, ConfiscatedItem, Dispute, Hazard, Status, Tip
 
 
-def _in(qs, field: str, region, start, end, *, date_field: str, datetime_field: bool = False):
+def _in(qs, field: str, region, start, end, *, date_field: str, datetime_field: bool = False, schools=None):
     if region:
         qs = qs.filter(**{f"{field}__region__code__startswith": region})
+    if schools is not None:
+        qs = qs.filter(**{f"{field}__in": schools})
     suffix = "__date" if datetime_field else ""
     if start:
         qs = qs.filter(**{f"{date_field}{suffix}__gte": start})
@@ -34,9 +36,15 @@ def median_hours(cases, since: str, until: str) -> float | None:
     return round(seconds / 3600, 1)
 
 
+def tips_in(*, region: str | None = None, start=None, end=None, schools=None):
+    """Tips received in the period, in the region (or at these schools)."""
+    return _in(Tip.objects.all(), "school", region, start, end, date_field="created_at", datetime_field=True,
+               schools=schools)
+
+
 def tip_figures(*, region: str | None = None, start: datetime.date | None = None,
-                end: datetime.date | None = None) -> dict:
-    tips = _in(Tip.objects.all(), "school", region, start, end, date_field="created_at", datetime_field=True)
+                end: datetime.date | None = None, schools=None) -> dict:
+    tips = tips_in(region=region, start=start, end=end, schools=schools)
     cases = Case.objects.filter(tip__in=tips)
     by_kind = dict(tips.values_list("category").annotate(n=Count("pk")).order_by())
     by_status = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
@@ -47,14 +55,12 @@ def tip_figures(*, region: str | None = None, start: datetime.date | None = None
         unfounded=Count("pk", filter=Q(conclusion__in=["unfounded", "false_report"])),
         appealed=Count("pk", filter=Q(appealed_on__isnull=False)),
     )
-    items = _in(ConfiscatedItem.objects.all(), "school", region, start, end, date_field="seized_on")
+    items = _in(ConfiscatedItem.objects.all(), "school", region, start, end, date_field="seized_on", schools=schools)
     by_item = dict(items.values_list("kind").annotate(n=Sum("count")).order_by())
-    disputes = Dispute.objects.all()
-    if region:
-        disputes = disputes.filter(school__region__code__startswith=region)
+    disputes = _in(Dispute.objects.all(), "school", region, None, None, date_field="received_on", schools=schools)
     resolved = _in(disputes.filter(state=Dispute.State.RESOLVED), "school", None, start, end,
                    date_field="resolved_on")
-    hazards = _in(Hazard.objects.all(), "school", region, start, end, date_field="found_on")
+    hazards = _in(Hazard.objects.all(), "school", region, start, end, date_field="found_on", schools=schools)
     hazard_counts = hazards.aggregate(found=Count("pk"), resolved=Count("pk", filter=Q(state="resolved")))
     return {
         "tips_total": tips.count(),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import scope_for
+from fazhi.assignments.models import Pairing
 from fazhi.assignments.views import _committee_regions
 from fazhi.lib.params import is_id
 from fazhi.org.models import School
@@ -86,6 +87,9 @@ def case_list(request):
         cases = cases.filter(tip__created_at__date__gte=start)
     if end:
         cases = cases.filter(tip__created_at__date__lte=end)
+    unit = request.GET.get("unit", "")
+    if is_id(unit):  # the schools paired with a unit (the dashboards' drill-down)
+        cases = cases.filter(tip__school_id__in=Pairing.objects.filter(unit_id=int(unit)).values("school_id"))
     if request.GET.get("mine") == "1":
         cases = cases.filter(owner=request.user)
     q = request.GET.get("q", "").strip()
@@ -104,7 +108,7 @@ def case_list(request):
         "schools": list(School.objects.visible_to(request.user).only("pk", "name").order_by("name")[:500]),
         "mine": request.GET.get("mine") == "1", "q": q,
         "filtered": any(request.GET.get(k) for k in ("state", "category", "channel", "school", "mine", "q", "region",
-                                                     "from", "to")),
+                                                     "from", "to", "unit")),
         "region": region, "start": start, "end": end,
         "can_register": perms.can_register_clues(scope),
         "can_set_deadlines": perms.can_set_case_deadlines(scope),

@@ -12,7 +12,7 @@ PAGES = ["/units/", "/schools/", "/classes/", "/officers/", "/accounts/", "/assi
          "/surveys/", "/surveys/new/", "/surveys/questionnaires/", "/confidential/students/",
          "/confidential/staff/", "/confidential/access-log/", "/oversight/", "/oversight/findings/",
          "/oversight/findings/overdue/", "/oversight/accountability/", "/oversight/checklists/", "/alerts/",
-         "/alerts/digest/", "/circulars/", "/circulars/new/"]
+         "/alerts/digest/", "/circulars/", "/circulars/new/", "/dashboard/"]
 PARAMS = ["school", "unit", "officer", "region", "year", "grade", "page", "kind", "status", "from", "to", "start",
           "end", "class", "q", "state", "category", "channel", "mine"]
 VALUES = ["²", "99999999999", "\x00", "<script>", "2026-02-30", "-1"]

@@ -149,6 +149,7 @@ def dunhuang_objects(world) -> dict[str, dict]:
         "oversight/checklists/": {"pk": checklist.pk},
         "oversight/": {"pk": inspection.pk},
         "alerts/": {"pk": alert.pk}, "circulars/": {"pk": circular.pk},
+        "dashboard/unit/": {"pk": world.court.pk}, "dashboard/school/": {"pk": world.school.pk},
         "confidential/students/": {"pk": special.pk}, "confidential/staff/": {"pk": staff_concern.pk},
         "surveys/questionnaires/questions/": {"pk": own_question.pk},
         "surveys/questionnaires/": {"pk": own.pk},

@@ -149,6 +149,9 @@ def test_a_school_administrator_reads_their_schools_log(client, cworld):
                                                             ("root", "list"), ("root", "view")}
     page = response.content.decode()
     assert "officer" in page and f"#{cworld.s1.pk}" in page
+    import re
+
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)  # a random token may contain "ZS"
     assert "ZS" not in page  # the log names no record's content
     staff_only = client.get(reverse("confidential:access_log"), {"register": "staff"})
     assert list(staff_only.context["page_obj"]) == []

@@ -36,7 +36,8 @@ def test_bad_findings_are_refused(client, world, fields, error):
              "BEFORE": days(-11).isoformat()}
     fields = {k: subst.get(v, v) for k, v in fields.items()}
     client.force_login(world.inspector)
-    response = client.post(reverse("oversight:finding_create", args=[insp.pk]), finding_post(world, **fields))
+    response = client.post(reverse("oversight:finding_create", args=[insp.pk]), finding_post(world, **fields),
+                           HTTP_ACCEPT_LANGUAGE="en")  # the messages are checked in English
     assert response.status_code == 400
     form = response.context["form"]
     if error == "markup":
