@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from fazhi.org.models import Officer, Region, School, SchoolClass, ScopedQuerySet, _prefix_q, region_chain
+from fazhi.org.models import (
+    Officer,
+    Region,
+    School,
+    SchoolClass,
+    ScopedQuerySet,
+    _prefix_q,
+    nearest_for_region,
+)
 
 
 class Kind(models.TextChoices):
@@ -239,10 +247,5 @@ class Quota(models.Model):
 
     @classmethod
     def for_region(cls, code: str, school_year: int, semester: str) -> "Quota":
-        codes = region_chain(code)
-        found = {q.region_id: q for q in cls.objects.filter(region_id__in=codes, school_year=school_year,
-                                                             semester=semester)}
-        for c in codes:
-            if c in found:
-                return found[c]
-        return cls(region_id=code, school_year=school_year, semester=semester)
+        return (nearest_for_region(cls.objects.filter(school_year=school_year, semester=semester), code)
+                or cls(region_id=code, school_year=school_year, semester=semester))

@@ -20,7 +20,7 @@ from fazhi.org.models import (
     ScopedQuerySet,
     Unit,
     _prefix_q,
-    region_chain,
+    nearest_for_region,
 )
 
 # The database allows at most this many classes per officer; each region picks its own limit up to it.
@@ -57,12 +57,7 @@ class Policy(models.Model):
     @classmethod
     def for_region(cls, code: str) -> "Policy":
         """The policy of the region or its nearest ancestor; the national defaults if none is set."""
-        codes = region_chain(code)
-        found = {p.region_id: p for p in cls.objects.filter(region_id__in=codes)}
-        for c in codes:
-            if c in found:
-                return found[c]
-        return cls(region_id=code)
+        return nearest_for_region(cls.objects.all(), code) or cls(region_id=code)
 
 
 class Pairing(models.Model):

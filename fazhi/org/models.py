@@ -32,6 +32,14 @@ def region_chain(code: str) -> list[str]:
     return [code[:n] for n in (6, 4, 2) if n <= len(code)]
 
 
+def nearest_for_region(queryset, code: str):
+    """The row of `queryset` (keyed by `region_id`) for the region or its nearest ancestor, or None: per-region
+    settings (assignment rules, case deadlines, quotas) are inherited down the region tree."""
+    codes = region_chain(code)
+    found = {row.region_id: row for row in queryset.filter(region_id__in=codes)}
+    return next((found[c] for c in codes if c in found), None)
+
+
 def current_school_year(today: datetime.date | None = None) -> int:
     """The school year turns over on 1 August: 2026-11 belongs to 2026, 2027-03 to 2026."""
     today = today or timezone.localdate()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from fazhi.org.models import Region, School, SchoolClass, ScopedQuerySet, _prefix_q, region_chain
+from fazhi.org.models import Region, School, SchoolClass, ScopedQuerySet, _prefix_q, nearest_for_region
 
 MAX_TEXT = 5000  # characters in a description
 MAX_MESSAGE = 2000
@@ -89,12 +89,8 @@ class CasePolicy(models.Model):
 
     @classmethod
     def for_region(cls, code: str) -> "CasePolicy":
-        codes = region_chain(code)
-        found = {p.region_id: p for p in cls.objects.filter(region_id__in=codes)}
-        for c in codes:
-            if c in found:
-                return found[c]
-        return cls(region_id=code)
+        """The deadlines of the region or its nearest ancestor; the national defaults if none is set."""
+        return nearest_for_region(cls.objects.all(), code) or cls(region_id=code)
 
 
 class TipQuerySet(ScopedQuerySet):
