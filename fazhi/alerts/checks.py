@@ -132,7 +132,9 @@ def idle_officers(now, directory: Directory):
             continue
         users = directory.officers.get(officer.pk, set()) | directory.liaisons.get(officer.unit_id, set())
         yield Found(
-            key=f"idle:{officer.pk}:{since.isoformat()}", kind=K.IDLE_OFFICER,
+            # One key per officer: a backdated activity that moves `since` is not a new alert (a later idle spell
+            # reopens this one without a second notice).
+            key=f"idle:{officer.pk}", kind=K.IDLE_OFFICER,
             label=f"{officer.unit.name} {officer.name}"[:200], url=_reverse("org:officer_detail", officer.pk),
             region=officer.unit.region_id, recipients=frozenset(users), subject_type="officer",
             subject_id=officer.pk)

@@ -52,9 +52,11 @@ def _week(request, now):
     value = request.GET.get("week", "")
     try:
         year, week = value.split("-W")
+        if not 2000 <= int(year) <= 2100:  # far-off weeks overflow the date arithmetic below
+            raise ValueError(year)
         monday = datetime.date.fromisocalendar(int(year), int(week), 1)
         start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time()))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     return week_of(timezone.localtime(start).date()), start, start + datetime.timedelta(days=7)
 

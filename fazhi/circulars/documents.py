@@ -116,6 +116,13 @@ def _font(run, name: str, size: float, *, bold=False, color=None):
     fonts.set(qn("w:hAnsi"), name)
 
 
+def _xml(text) -> str:
+    """Text Word can hold: names from the registry may carry control characters that XML refuses."""
+    from fazhi.lib.text import CONTROL
+
+    return CONTROL.sub("", str(text))
+
+
 def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, color=None, align=None, indent=False):
     from docx.shared import Pt
 
@@ -124,7 +131,7 @@ def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, color=None, al
         p.alignment = align
     if indent:
         p.paragraph_format.first_line_indent = Pt(size * 2)
-    _font(p.add_run(text), font, size, bold=bold, color=color)
+    _font(p.add_run(_xml(text)), font, size, bold=bold, color=color)
     return p
 
 
@@ -156,8 +163,8 @@ def render_docx(circular: Circular) -> bytes:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     style = doc.styles["Normal"]
     _font_style(style, BODY_FONT)
-    doc.core_properties.title = circular.title
-    doc.core_properties.identifier = circular.number
+    doc.core_properties.title = _xml(circular.title)
+    doc.core_properties.identifier = _xml(circular.number)
 
     center = WD_ALIGN_PARAGRAPH.CENTER
     if ctx["draft"]:
@@ -178,11 +185,11 @@ def render_docx(circular: Circular) -> bytes:
         table.style = "Table Grid"
         for cell, text in zip(table.rows[0].cells, RANK_HEADERS, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 10.5, bold=True)
+            _font(cell.paragraphs[0].add_run(_xml(text)), HEADING_FONT, 10.5, bold=True)
         for row in ctx["rows"]:
             cells = table.add_row().cells
             for cell, text in zip(cells, row, strict=True):
-                _font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
+                _font(cell.paragraphs[0].add_run(_xml(text)), BODY_FONT, 10.5)
         _para(doc, "排名依据：干警活动达到学期进度要求的比例（高者在前）、线索按时签收率（高者在前）、"
                    "督导检查问题逾期未整改数（少者在前）。", size=10.5)
     out = io.BytesIO()

@@ -200,7 +200,13 @@ class Finding(models.Model):
 
     @classmethod
     def scope_q(cls, scope) -> Q:
-        return (_prefix_q("inspection__region__code", scope.region_prefixes)
+        """The region's roles see the findings of their region's inspections and those about a school, unit or
+        officer of their region (a city's inspection of a county school is the county's business too; an
+        inspection moved to another region does not take findings about this region's schools with it)."""
+        p = scope.region_prefixes
+        return (_prefix_q("inspection__region__code", p)
+                | _prefix_q("school__region__code", p) | _prefix_q("unit__region__code", p)
+                | _prefix_q("officer__unit__region__code", p)
                 | Q(school_id__in=scope.school_ids)
                 | Q(unit_id__in=scope.unit_ids) | Q(officer__unit_id__in=scope.unit_ids)
                 | Q(officer_id__in=scope.officer_ids))

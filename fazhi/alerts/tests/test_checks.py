@@ -90,16 +90,27 @@ def test_idle_officer_goes_to_officer_and_liaison(tipworld, no_quota_alerts):
     with later(31):
         run()
         (key,) = keys()
-        assert key.startswith(f"idle:{w.officer.pk}:")
+        assert key == f"idle:{w.officer.pk}"
         assert recipients(key) == {"officer", "liaison"}
         Activity.objects.create(kind=Kind.TALK, date=timezone.localdate(), school=w.school, officer=w.officer)
         run()
         assert keys() == set()
         assert Alert.objects.get(key=key).resolved_at is not None
-    with later(62):  # idle again: a new episode, a new alert
+    with later(62):  # idle again: the officer's alert reopens (without a second notice)
         run()
         (again,) = keys()
-        assert again != key
+        assert again == key and Alert.objects.get(key=key).resolved_at is None
+
+
+def test_a_backdated_activity_does_not_send_the_idle_alert_again(tipworld, no_quota_alerts):
+    no_quota_alerts(checks.idle_officers)
+    with later(61):
+        run()
+        sent = Notification.objects.count()
+        Activity.objects.create(kind=Kind.TALK, date=timezone.localdate() - datetime.timedelta(days=40),
+                                school=tipworld.school, officer=tipworld.officer)
+        run()
+        assert keys() == {f"idle:{tipworld.officer.pk}"} and Notification.objects.count() == sent
 
 
 def test_idle_days_setting_and_officers_without_class(tipworld, settings, no_quota_alerts):

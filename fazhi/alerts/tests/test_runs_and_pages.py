@@ -212,3 +212,9 @@ def test_home_include_renders(rf, world):
     html = render_to_string("alerts/_home.html", {"alerts_open": open_alerts(world.liaison)})
     assert "inc" in html and "/alerts/" in html
     assert render_to_string("alerts/_home.html", {"alerts_open": []}).strip() == ""
+
+
+@pytest.mark.parametrize("week", ["9999-W52", "1-W1", "2026-W99", "x"])
+def test_an_impossible_digest_week_is_not_an_error(client, world, week):
+    client.force_login(world.committee_admin)
+    assert client.get("/alerts/digest/", {"week": week}).status_code == 200

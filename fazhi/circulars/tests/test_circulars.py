@@ -234,3 +234,15 @@ def test_odd_params_never_500(client, world, query):
     for url in ("/circulars/?page=zz&status=<x>", "/circulars/?page=99999", "/circulars/999999/",
                 "/circulars/999999/circular.pdf", "/circulars/abc/"):
         assert client.get(url).status_code in (200, 404)
+
+
+def test_a_control_character_in_a_registry_name_does_not_break_the_word_file(client, world):
+    from fazhi.org.models import Unit
+
+    Unit.objects.filter(pk=world.committee.pk).update(name="敦煌市\x0b委政法委")
+    circular = services.create_draft(by=world.committee_admin, region=world.dunhuang,
+                                     start=datetime.date(2026, 9, 1), end=datetime.date(2026, 11, 1))
+    client.force_login(world.committee_admin)
+    response = client.get(f"/circulars/{circular.pk}/circular.docx")
+    assert response.status_code == 200
+    assert "敦煌市委政法委" in "\n".join(p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs)

@@ -184,3 +184,17 @@ def test_inspections_of_another_region_cannot_be_targeted(client, world):
     assert response.status_code == 400
     assert not Inspection.objects.exists()
     assert not Finding.objects.exists()
+
+
+def test_moving_an_inspection_does_not_move_its_findings_out_of_their_region(client, world):
+    """A finding about a Dunhuang school stays with Dunhuang even if its inspection is moved to another county."""
+    import datetime
+
+    from fazhi.oversight.models import ChecklistTemplate, Finding, Inspection
+
+    insp = Inspection.objects.create(region=world.dunhuang, title="检查", date=datetime.date.today(),
+                                     agencies=["committee"], template=ChecklistTemplate.objects.first())
+    finding = Finding.objects.create(inspection=insp, school=world.school, description="x", requirement="y",
+                                     deadline=datetime.date.today())
+    Inspection.objects.filter(pk=insp.pk).update(region=world.suzhou)
+    assert finding in Finding.objects.visible_to(world.committee_admin)
