@@ -74,6 +74,7 @@ def activity_list(request):
     officers = list(Officer.objects.visible_to(request.user).only("pk", "name").order_by("name"))
     return render(request, "activities/activity_list.html", {
         "page_obj": page, "kind": kind, "kinds": Kind.choices, "start": start, "end": end,
+        "region": region if region.isdigit() and len(region) <= 6 else "", "unit": unit if is_id(unit) else "",
         "school": school, "schools": schools, "officer": officer, "officers": officers, "q": q,
         "filtered": bool(kind in Kind.values or start or end or school or officer or q or region or unit),
         "can_record": perms.can_record_activities(scope),

@@ -161,8 +161,8 @@ class Links:
     def register(self, name: str, dated: bool = False, **extra) -> str:
         if not self.allowed["registers"]:
             return ""
-        school = {"school": self.sel.school_id} if self.sel.school_id else {}
-        return self._url(f"registers:{name}", **school, **(self.period if dated else {}), **extra)
+        scope = {k: v for k, v in self.scope_filter.items() if k in ("region", "school")}  # registers: no unit
+        return self._url(f"registers:{name}", **scope, **(self.period if dated else {}), **extra)
 
     def surveys(self) -> str:
         return reverse("surveys:list") if self.allowed["surveys"] else ""

@@ -76,7 +76,7 @@ def is_overdue(hazard: Hazard, today: datetime.date | None = None) -> bool:
 
 # ---- the lists -----------------------------------------------------------------------------------
 
-def _filter_register(request, model, search_fields, states):
+def _filter_register(request, model, search_fields, states, *, date_field: str):
     """State, kind, school and search filters shared by the hazard and dispute lists. Values that are not
     valid are ignored."""
     records = model.objects.visible_to(request.user)
@@ -97,14 +97,31 @@ def _filter_register(request, model, search_fields, states):
         records = records.filter(school_id=int(school))
     else:
         school = ""
+    records, region, start, end = _region_and_period(request, records, date_field)
     q = _query(request)
     records = search(records, q, search_fields)
     context = {
         "q": q, "state": state, "states": states, "kind": kind, "kinds": model.Kind.choices, "school": school,
         "schools": list(School.objects.visible_to(request.user).only("pk", "name").order_by("name")),
-        "filtered": bool(state or kind or school or q),
+        "region": region, "start": start, "end": end,
+        "filtered": bool(state or kind or school or q or region or start or end),
     }
     return records, context
+
+
+def _region_and_period(request, records, date_field: str):
+    """The dashboards' drill-down: ?region= (a GB/T prefix) and ?from=/?to= on the register's own date."""
+    region = request.GET.get("region", "").strip()
+    if region.isdigit() and len(region) <= 6:
+        records = records.filter(school__region__code__startswith=region)
+    else:
+        region = ""
+    start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    if start:
+        records = records.filter(**{f"{date_field}__gte": start})
+    if end:
+        records = records.filter(**{f"{date_field}__lte": end})
+    return records, region, start, end
 
 
 def _page(request, records):
@@ -117,7 +134,8 @@ def hazard_list(request):
     scope = scope_for(request.user)
     _require(perms.can_see_registers(scope))
     states = [*Hazard.State.choices, (OVERDUE, gettext_lazy("Overdue"))]
-    hazards, context = _filter_register(request, Hazard, ("description", "location", "responsible"), states)
+    hazards, context = _filter_register(request, Hazard, ("description", "location", "responsible"), states,
+                                       date_field="found_on")
     hazards = with_overdue(hazards.select_related("school")).order_by("-found_on", "-pk")
     context.update(page_obj=_page(request, hazards), can_record=perms.can_record_registers(scope))
     return render(request, "tips/hazard_list.html", context)
@@ -129,7 +147,7 @@ def dispute_list(request):
     scope = scope_for(request.user)
     _require(perms.can_see_registers(scope))
     disputes, context = _filter_register(request, Dispute, ("parties", "description", "mediator"),
-                                         Dispute.State.choices)
+                                         Dispute.State.choices, date_field="received_on")
     disputes = disputes.select_related("school").order_by("-received_on", "-pk")
     context.update(page_obj=_page(request, disputes), can_record=perms.can_record_registers(scope))
     return render(request, "tips/dispute_list.html", context)
@@ -151,18 +169,14 @@ def item_list(request):
         items = items.filter(school_id=int(school))
     else:
         school = ""
-    start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
-    if start:
-        items = items.filter(seized_on__gte=start)
-    if end:
-        items = items.filter(seized_on__lte=end)
+    items, region, start, end = _region_and_period(request, items, "seized_on")
     totals = items.aggregate(items=Coalesce(Sum("count"), 0))  # one query for the whole filtered set
     items = items.select_related("school", "recorded_by").order_by("-seized_on", "-pk")
     return render(request, "tips/item_list.html", {
         "page_obj": _page(request, items), "totals": totals, "kind": kind, "kinds": ConfiscatedItem.Kind.choices,
         "school": school, "start": start, "end": end,
         "schools": list(School.objects.visible_to(request.user).only("pk", "name").order_by("name")),
-        "filtered": bool(kind or school or start or end), "can_record": perms.can_record_registers(scope),
+        "filtered": bool(kind or school or start or end or region), "can_record": perms.can_record_registers(scope),
     })
 
 

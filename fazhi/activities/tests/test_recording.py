@@ -556,3 +556,16 @@ def test_a_teacher_cannot_rewrite_a_school_record_that_covers_other_classes(clie
     assert client.get(f"/activities/{own.pk}/edit/").status_code == 200
     shared.refresh_from_db()
     assert set(shared.classes.all()) == {world.klass, world.klass2}
+
+
+def test_the_activity_list_takes_the_drill_down_filters(client, world):
+    from fazhi.activities.models import Activity
+
+    Activity.objects.create(kind="class_meeting", date=world.klass.created_at.date(), school=world.school,
+                            officer=world.officer)
+    Activity.objects.create(kind="class_meeting", date=world.klass.created_at.date(), school=world.other_school,
+                            officer=world.other_officer)
+    client.force_login(world.superuser)
+    assert client.get("/activities/", {"region": "620982"}).context["page_obj"].paginator.count == 1
+    assert client.get("/activities/", {"unit": world.court.pk}).context["page_obj"].paginator.count == 1
+    assert client.get("/activities/", {"unit": world.police.pk}).context["page_obj"].paginator.count == 0

@@ -483,3 +483,19 @@ def test_list_queries_do_not_grow_with_the_rows(client, world, name, make):
     for _ in range(9):
         make(world, world.liaison)
     assert _queries(client, reverse(name)) == one
+
+
+def test_the_dashboards_drill_down_filters_registers_by_region_and_period(client, world):
+    import datetime
+
+    from fazhi.tips.models import Hazard
+
+    Hazard.objects.create(school=world.school, kind="traffic", description="校门口车速快",
+                          found_on=datetime.date(2026, 10, 1))
+    Hazard.objects.create(school=world.other_school, kind="traffic", description="别的县", found_on=datetime.date(2026, 10, 1))
+    client.force_login(world.superuser)
+    page = client.get("/registers/hazards/", {"region": "620982", "from": "2026-09-01", "to": "2026-12-31"})
+    assert [h.school_id for h in page.context["page_obj"]] == [world.school.pk]
+    assert client.get("/registers/hazards/", {"region": "620982", "from": "2026-10-02"}).context[
+        "page_obj"].paginator.count == 0
+    assert client.get("/registers/items/", {"region": "620902"}).status_code == 200
