@@ -11,7 +11,6 @@ import datetime
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, F, Max, Min, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +23,7 @@ from fazhi.alerts.models import Alert
 from fazhi.assignments import coverage
 from fazhi.assignments.models import Assignment, Policy
 from fazhi.org.models import Officer, SchoolClass, current_school_year, region_chain
+from fazhi.oversight.models import Finding
 
 K = Alert.Kind
 
@@ -166,21 +166,9 @@ def overdue_tips(now, directory: Directory):
 
 # ---- rectifications overdue (fazhi.oversight) ----------------------------------------------------
 
-def _finding_model():
-    if not apps.is_installed("fazhi.oversight"):
-        return None
-    try:
-        return apps.get_model("oversight", "Finding")
-    except LookupError:
-        return None
-
-
 def overdue_rectifications(now, directory: Directory):
     """Oversight findings past their deadline and not rectified: to whoever must rectify (the school's
     administrators, the unit's liaisons, the officer and their unit's liaisons) and the committee."""
-    Finding = _finding_model()
-    if Finding is None:
-        return
     today = timezone.localdate(now)
     findings = (Finding.objects.filter(rectified_on__isnull=True, deadline__lt=today)
                 .select_related("school", "unit", "officer__unit").order_by("pk"))

@@ -16,7 +16,7 @@ or which are paired with the region's schools this school year) are ranked, in t
        schools but with no officer holding a class scores 0.
     2. Tips: the share of tips received in the period at the schools paired with the unit that were
        acknowledged within the deadline (`Case.acknowledge_due`). Higher first; no tips counts as 100 %.
-    3. Inspection findings past their rectification deadline (from `fazhi.oversight`, when available).
+    3. Inspection findings past their rectification deadline (`fazhi.oversight.summary`).
        Fewer first.
     Ties share a rank.
 
@@ -26,11 +26,8 @@ pairings without any officer in a class. An officer fails when their led activit
 """
 
 import datetime
-import json
-import logging
 from collections import defaultdict
 
-from django.apps import apps
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -40,9 +37,8 @@ from fazhi.activities.stats import figures
 from fazhi.assignments.coverage import classes_in, summary
 from fazhi.assignments.models import Pairing
 from fazhi.org.models import Region, Unit
+from fazhi.oversight.summary import findings_summary
 from fazhi.tips.models import OPEN, Case, CasePolicy, Tip
-
-log = logging.getLogger(__name__)
 
 VERSION = 1
 
@@ -103,24 +99,6 @@ def tip_handling(code: str, start, end, now) -> tuple[dict, dict]:
     return result, per_school
 
 
-def inspection_findings(code: str, start, end) -> dict | None:
-    """The inspection findings of the period, or None when the oversight app gives none."""
-    if not apps.is_installed("fazhi.oversight"):
-        return None
-    try:
-        from fazhi.oversight.summary import findings_summary
-
-        result = findings_summary(region=code, start=start, end=end)
-    except (ImportError, NotImplementedError):
-        return None
-    except Exception:  # a circular is still drafted without them; the section says so
-        log.exception("inspection findings for %s unavailable", code)
-        return None
-    if not isinstance(result, dict):
-        return None
-    return json.loads(json.dumps(result, default=str))
-
-
 def _rank(rows: list[dict]) -> None:
     def key(r):
         tips = r["tips_on_time_percent"] if r["tips_on_time_percent"] is not None else 100.0
@@ -145,7 +123,7 @@ def compile_snapshot(region: Region, start: datetime.date, end: datetime.date, *
     headline = figures(region=code, start=start, end=end)
     coverage = summary(classes_in(year=period.school_year, region=code))
     tips, tips_by_school = tip_handling(code, start, end, now)
-    findings = inspection_findings(code, start, end)
+    findings = findings_summary(region=code, start=start, end=end)
     hours = tips["acknowledge_hours"]
 
     schools = [{"school_id": s.pk, "school": s.name, "done": s.done, "target": s.target, "expected": s.expected,
@@ -161,9 +139,8 @@ def compile_snapshot(region: Region, start: datetime.date, end: datetime.date, *
     for o in officers:
         officers_of[o.unit_id].append(o)
     overdue_findings = {}
-    for row in (findings or {}).get("by_unit") or []:
-        if isinstance(row, dict) and row.get("unit_id") is not None:
-            overdue_findings[row["unit_id"]] = int(row.get("overdue") or 0)
+    for row in findings["by_unit"]:
+        overdue_findings[row["unit_id"]] = row["overdue"]
 
     failing_officers = []
     for o in officers:

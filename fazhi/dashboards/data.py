@@ -35,7 +35,6 @@ Unit ranking (`unit_ranking`), objective criteria in this order:
 import datetime
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -45,6 +44,7 @@ from fazhi.activities.stats import figures, held_in_period
 from fazhi.assignments import coverage
 from fazhi.assignments.models import Assignment, Pairing
 from fazhi.org.models import School, SchoolClass, Unit, current_school_year
+from fazhi.oversight.models import Finding
 from fazhi.surveys.results import survey_entries
 from fazhi.tips.models import Case, Tip
 from fazhi.tips.stats import tips_in
@@ -212,14 +212,6 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 100.0
 
 
-def _findings():
-    if not apps.is_installed("fazhi.oversight"):
-        return None
-    from fazhi.oversight.models import Finding
-
-    return Finding
-
-
 def by_school(sel: Selection, start=None, end=None) -> list[dict]:
     """One row per school of the scope: activities (of the scope: for a unit, its officers'), classes and
     coverage now, tips and overdue cases in the period, and inspection findings in the period. One query."""
@@ -236,17 +228,15 @@ def by_school(sel: Selection, start=None, end=None) -> list[dict]:
         "n_tips": _count(tips),
         "n_overdue": _count(overdue),
     }
-    finding = _findings()
-    if finding:
-        found = _dated(finding.objects.filter(school_id=OuterRef("pk")), "inspection__date", start, end)
-        annotations["n_findings"] = _count(found)
+    found = _dated(Finding.objects.filter(school_id=OuterRef("pk")), "inspection__date", start, end)
+    annotations["n_findings"] = _count(found)
     rows = sel.schools(start, end).annotate(**annotations).order_by("region_id", "name", "pk")
     return [{
         "id": s.pk, "name": s.name, "activities": s.n_activities, "classes": s.n_classes, "covered": s.n_covered,
         "coverage_percent": _percent(s.n_covered, s.n_classes), "tips": s.n_tips, "overdue": s.n_overdue,
-        "findings": getattr(s, "n_findings", None),
+        "findings": s.n_findings,
     } for s in rows.values_list("pk", "name", "n_activities", "n_classes", "n_covered", "n_tips", "n_overdue",
-                                *(["n_findings"] if finding else []), named=True)]
+                                "n_findings", named=True)]
 
 
 def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
@@ -272,11 +262,9 @@ def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
         "n_tips": _count(tips, distinct="pk"),
         "n_overdue": _count(overdue, distinct="pk"),
     }
-    finding = _findings()
-    if finding:
-        found = _dated(finding.objects.filter(Q(unit_id=OuterRef("pk")) | Q(officer__unit_id=OuterRef("pk"))),
-                       "inspection__date", start, end)
-        annotations["n_findings"] = _count(found)
+    found = _dated(Finding.objects.filter(Q(unit_id=OuterRef("pk")) | Q(officer__unit_id=OuterRef("pk"))),
+                   "inspection__date", start, end)
+    annotations["n_findings"] = _count(found)
     units = Unit.objects.all()
     if sel.unit_id:
         units = units.filter(pk=sel.unit_id)
@@ -289,7 +277,7 @@ def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
         "activities_per_officer": round(u.n_activities / u.n_officers, 1) if u.n_officers else None,
         "schools": u.n_schools, "classes": u.n_classes, "covered": u.n_covered,
         "coverage_percent": _percent(u.n_covered, u.n_classes), "tips": u.n_tips, "overdue": u.n_overdue,
-        "findings": getattr(u, "n_findings", None),
+        "findings": u.n_findings,
     } for u in rows]
 
 

@@ -177,12 +177,6 @@ def test_run_escalates_urgent_tips(tipworld, no_quota_alerts):
 
 # ---- rectifications ------------------------------------------------------------------------------
 
-def test_rectification_check_is_silent_without_oversight_findings(world):
-    if checks._finding_model() is not None:
-        pytest.skip("fazhi.oversight.Finding exists: covered by its own test")
-    assert list(checks.overdue_rectifications(timezone.now(), checks.Directory())) == []
-
-
 # ---- quotas --------------------------------------------------------------------------------------
 
 @time_machine.travel(datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC), tick=False)
@@ -211,10 +205,7 @@ def test_no_quota_alert_before_mid_semester(world, no_quota_alerts):
 
 
 def test_rectification_overdue_goes_to_the_responsible_and_committee(world, no_quota_alerts):
-    Finding = checks._finding_model()
-    if Finding is None:
-        pytest.skip("fazhi.oversight.Finding does not exist yet")
-    from fazhi.oversight.models import ChecklistTemplate, Inspection
+    from fazhi.oversight.models import ChecklistTemplate, Finding, Inspection
 
     no_quota_alerts(checks.overdue_rectifications)
     template = ChecklistTemplate.objects.first()
