@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fazhi needs (CJK font for PDFs and pages, HarfBuzz subsetting
-# for fast PDF fonts, Pango for WeasyPrint, gettext for translations).
+# for fast PDF fonts, Pango for WeasyPrint, gettext for translations, poppler-utils for the PDF tests).
 # As root: installs what is missing with apt-get. Otherwise: prints the exact command and goes on.
 set -u
-pkgs="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext"
+pkgs="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 
 from fazhi.assignments.models import Assignment, Pairing
 
@@ -14,7 +15,7 @@ def tipworld(world):
     pairing = Pairing.objects.create(unit=world.court, school=world.school, school_year=year)
     world.assignment = Assignment.objects.create(
         officer=world.officer, school=world.school, school_class=world.klass, school_year=year, pairing=pairing,
-        status=Assignment.Status.ACTIVE, load_slot=1, starts_on=world.klass.created_at.date())
+        status=Assignment.Status.ACTIVE, load_slot=1, starts_on=timezone.localdate(world.klass.created_at))
     return world
 
 
