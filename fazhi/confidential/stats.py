@@ -20,12 +20,13 @@ def counts(region: str | None = None, *, schools=None) -> dict:
     if schools is not None:
         students = students.filter(school__in=schools)
         staff = staff.filter(school__in=schools)
-    by_category = dict(students.values_list("category").annotate(n=Count("pk")).order_by())
+    student_figures = students.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(next_review__lt=today)),
+        **{c: Count("pk", filter=Q(category=c)) for c in SpecialStudent.Category.values})
     staff_figures = staff.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(next_review__lt=today)))
-    overdue_students = students.filter(next_review__lt=today).count()
     return {
-        "special_students_by_category": {c: by_category.get(c, 0) for c in SpecialStudent.Category.values},
-        "special_students_total": sum(by_category.values()),
+        "special_students_by_category": {c: student_figures[c] for c in SpecialStudent.Category.values},
+        "special_students_total": student_figures["total"],
         "staff_concerns_total": staff_figures["total"],
-        "reviews_overdue": overdue_students + staff_figures["overdue"],
+        "reviews_overdue": student_figures["overdue"] + staff_figures["overdue"],
     }

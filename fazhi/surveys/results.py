@@ -141,12 +141,13 @@ def survey_figures(*, region: str | None = None, start=None, end=None, schools=N
     """Participation and flags for `stats --json`: surveys that opened in the period (in the region)."""
     entries = survey_entries(region=region, start=start, end=end, schools=schools)
     agg = entries.aggregate(classes=Count("pk"), students=Sum("school_class__student_count"),
-                            flagged=Count("pk", filter=Q(flagged_tip__isnull=False)))
-    responses = Response.objects.filter(survey_class__in=entries)
-    text_flags = responses.filter(flagged_tip__isnull=False).count()
-    n = responses.count()
+                            flagged=Count("pk", filter=Q(flagged_tip__isnull=False)),
+                            surveys=Count("survey", distinct=True))
+    responses = Response.objects.filter(survey_class__in=entries).aggregate(
+        n=Count("pk"), flagged=Count("pk", filter=Q(flagged_tip__isnull=False)))
+    n, text_flags = responses["n"], responses["flagged"]
     return {
-        "surveys_held": entries.values("survey_id").distinct().count(),
+        "surveys_held": agg["surveys"],
         "survey_classes": agg["classes"],
         "survey_responses": n,
         "survey_participation_percent": round(100 * n / agg["students"], 1) if agg["students"] else None,

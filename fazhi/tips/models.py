@@ -256,6 +256,13 @@ class Response(models.TextChoices):
     LAW = "law", _("Handled by police, procuratorate or court")
 
 
+def overdue_q(now: datetime.datetime | None = None, prefix: str = "") -> Q:
+    """The condition of an overdue case (`prefix`: the path to the case, e.g. "case__" from a tip)."""
+    now = now or timezone.now()
+    return (Q(**{f"{prefix}status": Status.RECEIVED, f"{prefix}acknowledge_due__lt": now})
+            | Q(**{f"{prefix}status__in": (Status.INVESTIGATING, Status.RECHECK), f"{prefix}investigation_due__lt": now}))
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(tip__in=Tip.objects.visible_to(user))
@@ -268,9 +275,7 @@ class CaseQuerySet(models.QuerySet):
 
     def overdue(self, now: datetime.datetime | None = None):
         """Past a deadline: not acknowledged in time, or an investigation not decided in time."""
-        now = now or timezone.now()
-        return self.filter(Q(status=Status.RECEIVED, acknowledge_due__lt=now)
-                           | Q(status__in=(Status.INVESTIGATING, Status.RECHECK), investigation_due__lt=now))
+        return self.filter(overdue_q(now))
 
 
 class Case(models.Model):
