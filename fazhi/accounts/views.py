@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -16,6 +15,7 @@ from fazhi.accounts.forms import LoginForm, MembershipForm, UserCreateForm, User
 from fazhi.accounts.home import home_sections
 from fazhi.accounts.models import Membership, Role, User, can_grant
 from fazhi.accounts.scope import scope_for
+from fazhi.lib.pagination import CappedPaginator
 
 
 class LoginView(auth_views.LoginView):
@@ -75,7 +75,7 @@ def user_list(request):
             ),
         )
     )
-    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(users, 25).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {
         "page_obj": page, "q": q, "role": role, "roles": Role.choices,
     })

@@ -116,7 +116,7 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["school", "date"], name="activity_school_date_idx"),
             models.Index(fields=["officer", "date"], name="activity_officer_date_idx"),
-            models.Index(fields=["date", "kind"], name="activity_date_kind_idx"),
+            models.Index(fields=["date", "id"], name="activity_date_id_idx"),  # the list, newest first
         ]
         constraints = [
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="activity_has_duration"),

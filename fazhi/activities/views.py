@@ -6,8 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,9 @@ from fazhi.activities import evidence as ev
 from fazhi.activities.forms import ActivityForm, recorder_for
 from fazhi.activities.models import Activity, Evidence, Kind, Mode, Topic
 from fazhi.activities.services import MAIN_FIELDS, ActivityLocked, change_activity, record_activity
+from fazhi.lib.pagination import CappedPaginator, few
 from fazhi.lib.params import is_id
+from fazhi.lib.queries import count_of
 from fazhi.org.models import Officer, School
 
 PAGE_SIZE = 25
@@ -64,14 +65,16 @@ def activity_list(request):
         activities = activities.filter(officer__unit_id=int(unit))
     q = request.GET.get("q", "").strip()
     if q:
-        activities = activities.filter(Q(title__icontains=q) | Q(notes__icontains=q))
+        activities = activities.filter(Q(title__icontains=q) | Q(notes__icontains=q) | Q(school__name__icontains=q)
+                                       | Q(officer__name__icontains=q))
     activities = (activities.select_related("school", "officer")
                   .prefetch_related("classes")
-                  .annotate(evidence_count=Count("evidence"))
+                  .annotate(evidence_count=count_of(Evidence.objects.filter(activity=OuterRef("pk"))))
                   .order_by("-date", "-pk"))
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    schools = list(School.objects.visible_to(request.user).only("pk", "name").order_by("name"))
-    officers = list(Officer.objects.visible_to(request.user).only("pk", "name").order_by("name"))
+    page = CappedPaginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Drop-downs for a county; in a larger scope the search box finds schools and officers by name.
+    schools = few(School.objects.visible_to(request.user).only("pk", "name").order_by("name"))
+    officers = few(Officer.objects.visible_to(request.user).only("pk", "name").order_by("name"))
     return render(request, "activities/activity_list.html", {
         "page_obj": page, "kind": kind, "kinds": Kind.choices, "start": start, "end": end,
         "region": region if region.isdigit() and len(region) <= 6 else "", "unit": unit if is_id(unit) else "",

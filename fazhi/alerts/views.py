@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_safe
 from fazhi.accounts.scope import scope_for
 from fazhi.alerts.models import Alert
 from fazhi.alerts.services import week_of, week_start
+from fazhi.lib.pagination import CappedPaginator
 
 
 @login_required
@@ -29,7 +29,7 @@ def alert_list(request):
     if not resolved:
         alerts = alerts.open()
     alerts = alerts.order_by("resolved_at", "-opened_at", "-pk") if resolved else alerts.order_by("-opened_at", "-pk")
-    page = Paginator(alerts, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(alerts, 25).get_page(request.GET.get("page"))
     kinds = [(value, label, counts.get(value, 0)) for value, label in Alert.Kind.choices]
     return render(request, "alerts/alert_list.html", {
         "page_obj": page, "kinds": kinds, "kind": kind, "resolved": resolved,

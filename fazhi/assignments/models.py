@@ -178,6 +178,7 @@ class Assignment(models.Model):
             models.Index(fields=["school_class", "status"], name="assignment_class_status_idx"),
             models.Index(fields=["officer", "status"], name="assignment_officer_status_idx"),
             models.Index(fields=["school", "status"], name="assignment_school_status_idx"),
+            models.Index(fields=["proposed_at", "id"], name="assignment_proposed_idx"),  # the list, newest first
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.deletion import ProtectedError
@@ -26,6 +25,7 @@ from fazhi.accounts.models import Role
 from fazhi.accounts.scope import get_editable_or_404, scope_for
 from fazhi.assignments import pairing_excel, rollover
 from fazhi.assignments.models import Assignment, Pairing
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.org.forms import RosterUploadForm
 from fazhi.org.models import Region, School, Unit, current_school_year
@@ -226,13 +226,13 @@ def pairing_list(request):
     unpaired = schools.exclude(pk__in=Pairing.objects.filter(school_year=year).values("school_id")).select_related(
         "region").order_by("region_id", "name")
     if show_unpaired:
-        page = Paginator(unpaired, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(unpaired, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [{"school": s, "pairings": []} for s in page.object_list]
         unpaired_count, todo = page.paginator.count, []
     else:
         paired_schools = School.objects.filter(pk__in=pairings.values("school_id")).select_related("region").annotate(
             class_count=Count("classes", filter=Q(classes__school_year=year))).order_by("region_id", "name")
-        page = Paginator(paired_schools, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(paired_schools, PAGE_SIZE).get_page(request.GET.get("page"))
         page_schools = list(page.object_list)
         shown = (Pairing.objects.visible_to(user).filter(school_year=year, school__in=page_schools)
                  .select_related("unit").annotate(in_use=Count("assignments", filter=Q(assignments__status__in=LIVE)),

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from fazhi.circulars import documents, permissions, services
 from fazhi.circulars.compile import default_period
 from fazhi.circulars.forms import EditCircularForm, NewCircularForm
 from fazhi.circulars.models import Circular, CircularFrozen
+from fazhi.lib.pagination import CappedPaginator
 
 
 @login_required
@@ -25,7 +25,7 @@ def circular_list(request):
     status = request.GET.get("status")
     if status in Circular.Status.values:
         rows = rows.filter(status=status)
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
     return render(request, "circulars/circular_list.html", {
         "page_obj": page, "may_draft": permissions.may_draft(request.user), "status": status})
 

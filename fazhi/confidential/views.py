@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +32,7 @@ from fazhi.confidential.audit import Action, log_record, log_records
 from fazhi.confidential.export import write_special_students
 from fazhi.confidential.forms import SpecialStudentForm, StaffConcernForm, register_schools
 from fazhi.confidential.models import AccessLog, SpecialStudent, StaffConcern
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.org.models import School, SchoolClass, current_school_year
 
@@ -132,7 +132,7 @@ def _list(request, reg: Register, template: str):
     related = ["school", "school_class"] if reg.model is SpecialStudent else ["school"]
     due_records = records.due() if not context["review"] else None
     records = records.select_related(*related).defer(reg.text).order_by("next_review", "pk")
-    page_obj = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = CappedPaginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page_obj.object_list)
     due, due_total = [], 0
     if due_records is not None:
@@ -318,7 +318,7 @@ def access_log(request):
     since = _date(request.GET.get("from"))
     if since:
         entries = entries.filter(at__date__gte=since)
-    page_obj = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = CappedPaginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "confidential/access_log.html", {
         **_tabs(scope), "page_obj": page_obj, "schools": schools, "school": school, "register": register,
         "registers": AccessLog.Register.choices, "since": since, "filtered": bool(school or register or since),

@@ -1,12 +1,12 @@
 """A user's own notifications: the list, opening one (marks it read), marking all read."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.notices.models import Notification
 
 
@@ -14,7 +14,7 @@ from fazhi.notices.models import Notification
 @require_safe
 def notice_list(request):
     notices = Notification.objects.filter(user=request.user).order_by("-created_at", "-pk")
-    page = Paginator(notices, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(notices, 25).get_page(request.GET.get("page"))
     return render(request, "notices/notice_list.html", {"page_obj": page,
                                                         "unread": notices.filter(read_at__isnull=True).exists()})
 

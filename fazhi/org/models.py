@@ -173,6 +173,7 @@ class Unit(models.Model):
         ordering = ["region_id", "kind", "name"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
+        indexes = [models.Index(fields=["name", "id"], name="unit_name_idx")]  # lists sorted by unit name
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name_in_region"),
             models.CheckConstraint(
@@ -238,6 +239,7 @@ class School(models.Model):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="school_unique_name_in_region")]
+        indexes = [models.Index(fields=["name", "id"], name="school_name_idx")]  # lists sorted by school name
 
     def __str__(self):
         return self.name

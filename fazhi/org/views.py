@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,9 @@ from django.views.decorators.http import require_POST
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.models import Membership, Role
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
+from fazhi.lib.queries import count_of
 from fazhi.org.forms import OfficerForm, OfficerStatusForm, SchoolClassForm, SchoolForm, UnitForm
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 
@@ -25,7 +26,7 @@ def _require(allowed: bool):
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _region_filter(request, queryset, field):
@@ -57,7 +58,7 @@ def unit_list(request):
     scope = scope_for(request.user)
     _require(perms.can_see_units(scope))
     units = Unit.objects.visible_to(request.user).select_related("region").annotate(
-        officer_count=Count("officers", filter=Q(officers__status=Officer.Status.ACTIVE))).order_by("region_id", "kind", "name")
+        officer_count=count_of(Officer.objects.filter(unit=OuterRef("pk"), status=Officer.Status.ACTIVE))).order_by("region_id", "kind", "name")
     units, region = _region_filter(request, units, "region__code")
     q = request.GET.get("q", "").strip()
     if q:
@@ -120,7 +121,7 @@ def school_list(request):
     _require(perms.can_see_schools(scope))
     year = current_school_year()
     schools = School.objects.visible_to(request.user).select_related("region").annotate(
-        class_count=Count("classes", filter=Q(classes__school_year=year))).order_by("region_id", "name")
+        class_count=count_of(SchoolClass.objects.filter(school=OuterRef("pk"), school_year=year))).order_by("region_id", "name")
     schools, region = _region_filter(request, schools, "region__code")
     q = request.GET.get("q", "").strip()
     if q:

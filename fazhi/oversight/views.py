@@ -9,7 +9,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import FileResponse, Http404
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.lib.text import CONTROL
 from fazhi.org.models import Officer, School, Unit
@@ -60,7 +60,7 @@ def _visible(queryset, user, **lookup):
 
 
 def _page(request, records):
-    return Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _query(request) -> str:

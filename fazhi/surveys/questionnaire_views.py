@@ -10,7 +10,6 @@ in is never changed: the change pages answer with `questionnaire_locked.html`, w
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.text import CONTROL
 from fazhi.surveys import builder
 from fazhi.surveys.models import Audience, Question, Questionnaire
@@ -58,7 +58,7 @@ def questionnaire_list(request):
                                 is_builtin=ExpressionWrapper(~Q(builtin=""), output_field=BooleanField()))
                       .order_by("-is_builtin", "title", "-version", "pk"))
     return render(request, "surveys/questionnaire_list.html", {
-        "page_obj": Paginator(questionnaires, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": CappedPaginator(questionnaires, PAGE_SIZE).get_page(request.GET.get("page")),
         "q": q, "audience": audience, "audiences": Audience.choices, "filtered": bool(q or audience),
         "can_build": builder.can_build(scope) and bool(builder.owners_for(request.user)),
     })

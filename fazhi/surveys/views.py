@@ -4,8 +4,7 @@ and their Excel export."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,11 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
+from fazhi.lib.queries import count_of
 from fazhi.org.models import SchoolClass
 from fazhi.surveys import results, services
 from fazhi.surveys.forms import SurveyForm
-from fazhi.surveys.models import Survey, SurveyClass
+from fazhi.surveys.models import Response, Survey, SurveyClass
 
 
 def _require(allowed: bool):
@@ -43,9 +44,10 @@ def survey_list(request):
     elif state == "closed":
         surveys = surveys.exclude(pk__in=Survey.objects.open_on(today).values("pk")).filter(opens_on__lte=today)
     surveys = (surveys.select_related("questionnaire", "region", "school")
-               .annotate(classes_n=Count("classes", distinct=True), responses_n=Count("classes__responses"))
+               .annotate(classes_n=count_of(SurveyClass.objects.filter(survey=OuterRef("pk"))),
+                         responses_n=count_of(Response.objects.filter(survey_class__survey=OuterRef("pk"))))
                .order_by("-opens_on", "-pk"))
-    page = Paginator(surveys, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(surveys, 25).get_page(request.GET.get("page"))
     return render(request, "surveys/survey_list.html", {
         "page_obj": page, "q": q, "state": state, "filtered": bool(q or state),
         "can_run": perms.can_run_surveys(scope),

@@ -8,7 +8,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_for
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.lib.text import CONTROL
 from fazhi.org.models import School
@@ -125,7 +125,7 @@ def _region_and_period(request, records, date_field: str):
 
 
 def _page(request, records):
-    return Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @login_required

@@ -6,7 +6,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -20,6 +19,7 @@ from fazhi.accounts import permissions as perms
 from fazhi.accounts.scope import scope_for
 from fazhi.assignments.models import Pairing
 from fazhi.assignments.views import _committee_regions
+from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.org.models import School
 from fazhi.tips import services
@@ -98,7 +98,7 @@ def case_list(request):
         by_number = Q(pk=int(number)) if is_id(number) else Q(pk__in=[])
         cases = cases.filter(by_number | Q(tip__description__icontains=q) | Q(tip__people__icontains=q))
     cases = cases.select_related("tip__school", "tip__school_class", "owner").order_by("-tip__created_at", "-pk")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for case in page:
         case.overdue = case.overdue_reason(now)
