@@ -175,17 +175,18 @@ def class_section(klass: SchoolClass) -> dict:
 def cases_section(user) -> dict | None:
     """For whoever handles tips: open, overdue and urgent cases they can see, overdue and urgent ones listed."""
     from fazhi.accounts.permissions import can_handle_tips
-    from fazhi.tips.models import OPEN, Case, Status
+    from fazhi.tips.models import OPEN, Case, Status, overdue_q
 
     if not can_handle_tips(scope_for(user)):
         return None
     cases = Case.objects.visible_to(user)
     now = timezone.now()
     counts = cases.aggregate(open=Count("pk", filter=Q(status__in=OPEN)),
-                             urgent=Count("pk", filter=Q(urgent=True, status=Status.RECEIVED)))
-    pressing = list(cases.filter(Q(pk__in=cases.overdue(now).values("pk")) | Q(urgent=True, status=Status.RECEIVED))
+                             urgent=Count("pk", filter=Q(urgent=True, status=Status.RECEIVED)),
+                             overdue=Count("pk", filter=overdue_q(now)))
+    pressing = list(cases.filter(overdue_q(now) | Q(urgent=True, status=Status.RECEIVED))
                     .select_related("tip__school", "tip__school_class").order_by("acknowledge_due")[:10])
-    overdue = cases.overdue(now).count()
+    overdue = counts["overdue"]
     todo = []
     for case in pressing:
         reason = case.overdue_reason(now) or _("urgent, not yet acknowledged")

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from fazhi.assignments.models import Assignment, Handover, Pairing, Policy
@@ -30,18 +30,20 @@ def classes_in(*, year: int, region: str | None = None, unit_id: int | None = No
 
 
 def summary(classes) -> dict:
-    """Totals for a set of classes: one query."""
-    # Exists() straight in the filters: aggregating over an annotation loses it when Django wraps the query.
-    open_handover = Exists(Handover.objects.filter(school_class=OuterRef("pk"), closed_on__isnull=True))
-    agg = classes.aggregate(classes=Count("pk"), covered=Count("pk", filter=_active()),
-                            open_handovers=Count("pk", filter=open_handover))
-    total, covered = agg["classes"], agg["covered"]
+    """Totals for a set of classes: three queries. The covered classes and the open handovers are counted from
+    the assignments and handovers whose class is in the set (a semi-join the database can hash for a province)
+    rather than with a per-class EXISTS, which costs a lookup per class: 1.1 s against 0.2 s for 100,000."""
+    total = classes.count()
+    covered = (A.objects.filter(role=A.Role.HOMEROOM, status=A.Status.ACTIVE, school_class__in=classes.values("pk"))
+               .values("school_class_id").distinct().count())
+    open_handovers = (Handover.objects.filter(closed_on__isnull=True, school_class__in=classes.values("pk"))
+                      .values("school_class_id").distinct().count())
     return {
         "classes": total,
         "covered": covered,
         "uncovered": total - covered,
         "coverage_percent": round(100 * covered / total, 1) if total else 100.0,
-        "open_handovers": agg["open_handovers"],
+        "open_handovers": open_handovers,
     }
 
 

@@ -35,15 +35,16 @@ Unit ranking (`unit_ranking`), objective criteria in this order:
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, OuterRef
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from fazhi.activities.models import Activity, Kind
 from fazhi.activities.stats import figures, held_in_period
 from fazhi.assignments import coverage
 from fazhi.assignments.models import Assignment, Pairing
-from fazhi.org.models import School, SchoolClass, Unit, current_school_year
+from fazhi.lib.queries import count_of
+from fazhi.org.models import Region, School, SchoolClass, Unit, current_school_year
 from fazhi.oversight.models import Finding
 from fazhi.surveys.results import survey_entries
 from fazhi.tips.models import Case, Tip
@@ -200,14 +201,6 @@ def monthly(sel: Selection, start=None, end=None) -> dict:
 
 # ---- breakdowns --------------------------------------------------------------------------------
 
-def _count(qs, *, distinct: str | None = None):
-    """A correlated `SELECT COUNT(…)` subquery: a plain function, not an aggregate, so there is no GROUP BY and
-    exactly one row (0 when nothing matches)."""
-    template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
-    sub = qs.order_by().annotate(n=Func(F(distinct or "pk"), template=template, output_field=IntegerField()))
-    return Coalesce(Subquery(sub.values("n")[:1], output_field=IntegerField()), 0)
-
-
 def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 100.0
 
@@ -222,14 +215,14 @@ def by_school(sel: Selection, start=None, end=None) -> list[dict]:
     overdue = Case.objects.overdue().filter(tip__school_id=OuterRef("pk"))
     overdue = _dated(overdue, "tip__created_at__date", start, end)
     annotations = {
-        "n_activities": _count(acts),
-        "n_classes": _count(classes),
-        "n_covered": _count(classes.filter(coverage._active())),
-        "n_tips": _count(tips),
-        "n_overdue": _count(overdue),
+        "n_activities": count_of(acts),
+        "n_classes": count_of(classes),
+        "n_covered": count_of(classes.filter(coverage._active())),
+        "n_tips": count_of(tips),
+        "n_overdue": count_of(overdue),
     }
     found = _dated(Finding.objects.filter(school_id=OuterRef("pk")), "inspection__date", start, end)
-    annotations["n_findings"] = _count(found)
+    annotations["n_findings"] = count_of(found)
     rows = sel.schools(start, end).annotate(**annotations).order_by("region_id", "name", "pk")
     return [{
         "id": s.pk, "name": s.name, "activities": s.n_activities, "classes": s.n_classes, "covered": s.n_covered,
@@ -239,46 +232,97 @@ def by_school(sel: Selection, start=None, end=None) -> list[dict]:
                                 "n_findings", named=True)]
 
 
+def _grouped(qs, key, **aggregates) -> dict:
+    """{group: {aggregate: value}}: one GROUP BY query (`key` a field path or an expression)."""
+    if isinstance(key, str):
+        rows = qs.order_by().values(key).annotate(**aggregates)
+        return {r.pop(key): r for r in rows}
+    rows = qs.order_by().annotate(group_key=key).values("group_key").annotate(**aggregates)
+    return {r.pop("group_key"): r for r in rows}
+
+
 def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
     """One row per unit of a region (or the one unit): officers in classes and activities they led in the
     period; paired schools, their classes and coverage now; tips and overdue cases at the paired schools in
-    the period; findings about the unit or its officers in the period. One query."""
+    the period; findings about the unit or its officers in the period. Eight GROUP BY queries whatever the
+    number of units (a province has hundreds)."""
     year = coverage_year(end)
-    held = Selection().held(start, end).filter(officer__unit_id=OuterRef("pk"))  # as on the unit's dashboard
-    acts = Activity.objects.between(start, end).filter(officer__unit_id=OuterRef("pk"))
-    pairings = Pairing.objects.filter(unit_id=OuterRef("pk"), school_year=year)
-    paired = {"school__pairings__unit_id": OuterRef("pk"), "school__pairings__school_year": year}
-    classes = SchoolClass.objects.filter(school_year=year, **paired)
-    tips = _dated(Tip.objects.filter(**paired), "created_at__date", start, end)
-    overdue = _dated(Case.objects.overdue().filter(tip__school__pairings__unit_id=OuterRef("pk"),
-                                                   tip__school__pairings__school_year=year),
-                     "tip__created_at__date", start, end)
-    annotations = {
-        "n_officers": _count(held, distinct="officer_id"),
-        "n_activities": _count(acts),
-        "n_schools": _count(pairings, distinct="school_id"),
-        "n_classes": _count(classes, distinct="pk"),
-        "n_covered": _count(classes.filter(coverage._active()), distinct="pk"),
-        "n_tips": _count(tips, distinct="pk"),
-        "n_overdue": _count(overdue, distinct="pk"),
-    }
-    found = _dated(Finding.objects.filter(Q(unit_id=OuterRef("pk")) | Q(officer__unit_id=OuterRef("pk"))),
-                   "inspection__date", start, end)
-    annotations["n_findings"] = _count(found)
     units = Unit.objects.all()
     if sel.unit_id:
         units = units.filter(pk=sel.unit_id)
     elif sel.region:
         units = units.filter(region__code__startswith=sel.region)
-    fields = ["pk", "name", *annotations]
-    rows = units.annotate(**annotations).order_by("region_id", "name", "pk").values_list(*fields, named=True)
-    return [{
-        "id": u.pk, "name": u.name, "officers_in_classes": u.n_officers, "activities": u.n_activities,
-        "activities_per_officer": round(u.n_activities / u.n_officers, 1) if u.n_officers else None,
-        "schools": u.n_schools, "classes": u.n_classes, "covered": u.n_covered,
-        "coverage_percent": _percent(u.n_covered, u.n_classes), "tips": u.n_tips, "overdue": u.n_overdue,
-        "findings": u.n_findings,
-    } for u in rows]
+    ids = units.values("pk")
+    paired = {"school__pairings__unit__in": ids, "school__pairings__school_year": year}
+    officers = _grouped(Selection().held(start, end).filter(officer__unit__in=ids),  # as on the unit's dashboard
+                        "officer__unit_id", n=Count("officer_id", distinct=True))
+    acts = _grouped(Activity.objects.between(start, end).filter(officer__unit__in=ids), "officer__unit_id",
+                    n=Count("pk"))
+    schools = _grouped(Pairing.objects.filter(unit__in=ids, school_year=year), "unit_id",
+                       n=Count("school_id", distinct=True))
+    classes = _grouped(SchoolClass.objects.filter(school_year=year, **paired), "school__pairings__unit_id",
+                       n=Count("pk", distinct=True), covered=Count("pk", distinct=True, filter=coverage._active()))
+    tips = _grouped(_dated(Tip.objects.filter(**paired), "created_at__date", start, end), "school__pairings__unit_id",
+                    n=Count("pk", distinct=True))
+    overdue = _grouped(_dated(Case.objects.overdue().filter(tip__school__pairings__unit__in=ids,
+                                                            tip__school__pairings__school_year=year),
+                              "tip__created_at__date", start, end),
+                       "tip__school__pairings__unit_id", n=Count("pk", distinct=True))
+    found = _dated(Finding.objects.all(), "inspection__date", start, end)
+    # A finding has exactly one target (a constraint): one about a unit is never also about one of its officers.
+    found_unit = _grouped(found.filter(unit__in=ids), "unit_id", n=Count("pk"))
+    found_officer = _grouped(found.filter(officer__unit__in=ids), "officer__unit_id", n=Count("pk"))
+
+    def n(groups, pk, key="n"):
+        return groups.get(pk, {}).get(key, 0)
+
+    rows = []
+    for pk, name in units.order_by("region_id", "name", "pk").values_list("pk", "name"):
+        n_officers, n_activities, n_classes, n_covered = n(officers, pk), n(acts, pk), n(classes, pk), \
+            n(classes, pk, "covered")
+        rows.append({
+            "id": pk, "name": name, "officers_in_classes": n_officers, "activities": n_activities,
+            "activities_per_officer": round(n_activities / n_officers, 1) if n_officers else None,
+            "schools": n(schools, pk), "classes": n_classes, "covered": n_covered,
+            "coverage_percent": _percent(n_covered, n_classes), "tips": n(tips, pk), "overdue": n(overdue, pk),
+            "findings": n(found_unit, pk) + n(found_officer, pk),
+        })
+    return rows
+
+
+def by_area(sel: Selection, start=None, end=None) -> list[dict]:
+    """For a province or a city: one row per city or county in it (the next level of GB/T 2260), with the
+    columns of `by_school` summed over its schools, plus its number of schools. Seven GROUP BY queries."""
+    code = sel.region
+    length = len(code) + 2
+    year = coverage_year(end)
+
+    def area(path):
+        return Substr(path, 1, length)
+
+    schools = _grouped(School.objects.filter(region__code__startswith=code), area("region_id"), n=Count("pk"))
+    acts = _grouped(sel.activities(start, end), area("school__region_id"), n=Count("pk"))
+    classes = _grouped(SchoolClass.objects.filter(school_year=year, school__region__code__startswith=code),
+                       area("school__region_id"), n=Count("pk"), covered=Count("pk", filter=coverage._active()))
+    tips = _grouped(_dated(Tip.objects.filter(school__region__code__startswith=code), "created_at__date", start, end),
+                    area("school__region_id"), n=Count("pk"))
+    overdue = _grouped(_dated(Case.objects.overdue().filter(tip__school__region__code__startswith=code),
+                              "tip__created_at__date", start, end), area("tip__school__region_id"), n=Count("pk"))
+    found = _grouped(_dated(Finding.objects.filter(school__region__code__startswith=code), "inspection__date",
+                            start, end), area("school__region_id"), n=Count("pk"))
+
+    def n(groups, key, field="n"):
+        return groups.get(key, {}).get(field, 0)
+
+    rows = []
+    for child, name in Region.objects.filter(parent_id=code).order_by("code").values_list("code", "name"):
+        rows.append({
+            "id": child, "name": name, "schools": n(schools, child), "activities": n(acts, child),
+            "classes": n(classes, child), "covered": n(classes, child, "covered"),
+            "coverage_percent": _percent(n(classes, child, "covered"), n(classes, child)),
+            "tips": n(tips, child), "overdue": n(overdue, child), "findings": n(found, child),
+        })
+    return rows
 
 
 def unit_ranking(rows: list[dict]) -> list[dict]:

@@ -108,11 +108,13 @@ def _dashboard(request, scope, sel: data.Selection, *, title: str, filters: dict
     start, end = period["start"], period["end"]
     head = data.headline(sel, start, end)
     months = data.monthly(sel, start, end)
-    schools = data.by_school(sel, start, end) if sel.kind != "school" else []
+    # A province or a city is broken down by its cities or counties (thousands of schools make no chart).
+    areas = data.by_area(sel, start, end) if sel.kind == "region" and len(sel.region) < 6 else []
+    schools = data.by_school(sel, start, end) if sel.kind != "school" and not areas else []
     units = data.by_unit(sel, start, end) if sel.kind == "region" else []
     ranking = data.unit_ranking(units) if units else []
     links = Links(scope, sel, filters, start, end)
-    charts = build_charts(head, months, units, schools, ranking, links)
+    charts = build_charts(head, months, units, schools, ranking, links, areas=areas)
     export = request.GET.get("export", "")
     if export:
         chart = next((c for c in charts if c["id"] == export), None)
@@ -172,6 +174,10 @@ class Links:
 
     def school(self, pk: int) -> str:
         return reverse("dashboards:school", args=[pk])
+
+    def area(self, code: str) -> str:
+        """The dashboard of a city or county, for the same period."""
+        return self._url("dashboards:region", region=code, **self.period, **({"period": "custom"} if self.period else {}))
 
 
 def _hours(value) -> str:
@@ -235,7 +241,8 @@ def chart(id_: str, title: str, kind: str, headers: list, rows: list, *, series:
             "spec": spec, "data_id": f"chart-{id_}-data"}
 
 
-def build_charts(d: dict, months: dict, units: list, schools: list, ranking: list, links: Links) -> list[dict]:
+def build_charts(d: dict, months: dict, units: list, schools: list, ranking: list, links: Links,
+                 areas: list | None = None) -> list[dict]:
     charts = []
     trend_rows = [[m, a, t, r] for m, a, t, r in zip(months["months"], months["activities"], months["tips"],
                                                          months["responses"], strict=True)]
@@ -297,6 +304,13 @@ def build_charts(d: dict, months: dict, units: list, schools: list, ranking: lis
                 row.append(s["findings"])
         charts.append(chart("schools", _("By school"), "bar", headers, rows, series=[1, 4],
                             links=[links.school(s["id"]) for s in schools]))
+    if areas:
+        headers = [_("City or county"), _("Schools"), _("Activities held"), _("Classes"), _("Classes covered (%)"),
+                   _("Tips received"), _("Overdue cases"), _("Inspection findings")]
+        rows = [[a["name"], a["schools"], a["activities"], a["classes"], a["coverage_percent"], a["tips"],
+                 a["overdue"], a["findings"]] for a in areas]
+        charts.append(chart("areas", _("By area"), "bar", headers, rows, series=[2, 5],
+                            links=[links.area(a["id"]) for a in areas]))
     return charts
 
 

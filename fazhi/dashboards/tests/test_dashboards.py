@@ -230,3 +230,47 @@ def test_query_count_does_not_grow_with_the_records(client, world, django_assert
         tip(world.klass3 if i % 2 else world.klass)
     twenty = _count_queries(client, django_assert_max_num_queries, world.committee_admin, url, 60)
     assert twenty == one
+
+
+# ---- province and city: by area --------------------------------------------------------------------
+
+def test_a_city_is_broken_down_by_county_with_the_sums_of_its_schools(records, world):
+    areas = {r["id"]: r for r in data.by_area(data.Selection(region="6209"), START, END)}
+    assert set(areas) == {"620982", "620902"}  # every county of the city, with or without records
+    for code, area in areas.items():
+        schools = data.by_school(data.Selection(region=code), START, END)
+        for key in ("activities", "classes", "covered", "tips", "overdue", "findings"):
+            assert area[key] == sum(s[key] for s in schools), (code, key)
+        assert area["schools"] == len(schools)
+    dunhuang = areas["620982"]
+    assert dunhuang["name"] == "敦煌市" and dunhuang["activities"] == 4 and dunhuang["tips"] == 3
+
+
+def test_the_city_dashboard_lists_counties_not_schools(client, records, world):
+    client.force_login(world.committee_admin)
+    world.committee_admin.memberships.update(region=world.jiuquan)  # a city's committee
+    response = client.get("/dashboard/", {"region": "6209", **PERIOD})
+    assert response.status_code == 200
+    charts = {c["id"]: c for c in response.context["charts"]}
+    assert "areas" in charts and "schools" not in charts
+    row = next(r for r in charts["areas"]["table"] if r["cells"][0] == "敦煌市")
+    assert "region=620982" in row["url"] and f"from={START.isoformat()}" in row["url"]
+    export = client.get("/dashboard/", {"region": "6209", "export": "areas", **PERIOD})
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert [c.value for c in sheet[2]][0] in ("敦煌市", "肃州区")
+    county = client.get("/dashboard/", {"region": "620982", **PERIOD})
+    assert {c["id"] for c in county.context["charts"]} >= {"schools"}
+    assert "areas" not in {c["id"] for c in county.context["charts"]}
+
+
+def test_unit_breakdown_counts_a_finding_about_an_officer_for_the_unit(records, world):
+    from fazhi.oversight.models import ChecklistTemplate, Finding, Inspection
+
+    inspection = Inspection.objects.create(region=world.dunhuang, date=TODAY, title="联合检查", agencies=[],
+                                           template=ChecklistTemplate.objects.first())
+    Finding.objects.create(inspection=inspection, officer=world.officer, description="台账不全", requirement="补齐",
+                           deadline=TODAY)
+    Finding.objects.create(inspection=inspection, unit=world.court, description="未按时培训", requirement="培训",
+                           deadline=TODAY)
+    units = {r["name"]: r for r in data.by_unit(data.Selection(region="620982"), START, END)}
+    assert units["敦煌市人民法院"]["findings"] == 2 and units["敦煌市公安局"]["findings"] == 0
