@@ -5,12 +5,15 @@ Every function runs in one transaction. Notifications carry only the tip's numbe
 """
 
 import datetime
+import functools
 import hashlib
+import operator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case as Case_
+from django.db.models import IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +72,7 @@ def submit_tip(*, school_class: SchoolClass, channel: str, category: str, descri
     try:
         with transaction.atomic():
             tip = Tip.objects.create(
-                school_id=school_class.school_id, school_class=school_class, channel=channel, category=category,
+                school=school_class.school, school_class=school_class, channel=channel, category=category,
                 description=description, occurred=occurred, place=place, people=people, in_danger=in_danger,
                 reporter_role=reporter_role, receipt_hash=receipts.receipt_hash(receipt),
                 idempotency_hash=key_hash)
@@ -128,8 +131,9 @@ def open_case(tip: Tip, *, by=None) -> Case:
     # The class's officer and the school first; if neither has a login, the paired unit, else the committee:
     # a tip always reaches someone.
     level = COMMITTEE
+    found = contacts_at(tip, LEVELS)
     for levels in ((OFFICER, SCHOOL), (UNIT,), (COMMITTEE,)):
-        if _notify_levels(case, levels, kind=kind, key=f"tip:{tip.pk}:new"):
+        if _notify_levels(case, levels, kind=kind, key=f"tip:{tip.pk}:new", found=found):
             level = levels[-1]
             break
     if case.urgent:
@@ -142,10 +146,8 @@ def open_case(tip: Tip, *, by=None) -> Case:
 
 # ---- who is told ----------------------------------------------------------------------------------
 
-def contacts(tip: Tip, level: int) -> list:
-    """The users at one step of the tip's contact list (those with a login and the right to read it)."""
-    from fazhi.accounts.models import User
-
+def _members(tip: Tip, level: int) -> Q:
+    """The memberships (with the right to read the tip) at one step of its contact list."""
     school = tip.school
     if level == OFFICER:
         holding = Assignment.objects.filter(status__in=Assignment.HOLDING)
@@ -154,25 +156,40 @@ def contacts(tip: Tip, level: int) -> list:
                                       | Q(school_id=school.pk, school_class__isnull=True))
         else:
             officers = holding.filter(school_id=school.pk, school_class__isnull=True)
-        members = Membership.objects.filter(role=Role.OFFICER, officer_id__in=officers.values("officer_id"))
-    elif level == SCHOOL:
+        return Q(role=Role.OFFICER, officer_id__in=officers.values("officer_id"))
+    if level == SCHOOL:
         if tip.category == Category.STAFF:  # a report about school staff goes to the education bureau instead
-            members = Membership.objects.filter(role=Role.EDUCATION_STAFF, region_id__in=region_chain(school.region_id))
-        else:
-            members = Membership.objects.filter(role=Role.SCHOOL_ADMIN, school_id=school.pk)
-    elif level == UNIT:
+            return Q(role=Role.EDUCATION_STAFF, region_id__in=region_chain(school.region_id))
+        return Q(role=Role.SCHOOL_ADMIN, school_id=school.pk)
+    if level == UNIT:
         units = Pairing.objects.filter(school_id=school.pk, school_year__gte=current_school_year()).values("unit_id")
-        members = Membership.objects.filter(role=Role.LIAISON, unit_id__in=units)
-    else:
-        members = Membership.objects.filter(role=Role.COMMITTEE_ADMIN, region_id__in=region_chain(school.region_id))
-    return list(User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("pk"))
+        return Q(role=Role.LIAISON, unit_id__in=units)
+    return Q(role=Role.COMMITTEE_ADMIN, region_id__in=region_chain(school.region_id))
 
 
-def _notify_levels(case: Case, levels, *, kind: str, key: str) -> int:
-    users = {}
-    for level in levels:
-        for user in contacts(case.tip, level):
-            users[user.pk] = user
+def contacts_at(tip: Tip, levels) -> dict[int, list]:
+    """The users (with a login) at each of these steps of the tip's contact list, by pk: one query for all the
+    steps. Each step is a different role, so a membership belongs to one step."""
+    conditions = {level: _members(tip, level) for level in levels}
+    step = Case_(*[When(q, then=Value(level)) for level, q in conditions.items()], output_field=IntegerField())
+    found: dict[int, dict] = {level: {} for level in levels}
+    members = (Membership.objects.filter(functools.reduce(operator.or_, conditions.values()), user__is_active=True)
+               .annotate(step=step).select_related("user").order_by("user_id"))
+    for member in members:
+        found[member.step].setdefault(member.user_id, member.user)
+    return {level: list(users.values()) for level, users in found.items()}
+
+
+def contacts(tip: Tip, level: int) -> list:
+    """The users at one step of the tip's contact list."""
+    return contacts_at(tip, [level])[level]
+
+
+def _notify_levels(case: Case, levels, *, kind: str, key: str, found: dict | None = None) -> int:
+    found = found if found is not None else contacts_at(case.tip, levels)
+    users = {user.pk: user for level in levels for user in found[level]}
+    if not users:
+        return 0
     created = notify(users.values(), kind=kind, subject=case.tip.number, url=case_url(case), key=key)
     if created:
         CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.NOTIFIED,
@@ -190,9 +207,10 @@ def escalate(case: Case, *, now=None) -> int | None:
     now = now or timezone.now()
     policy = CasePolicy.for_region(case.tip.school.region_id)
     level = case.escalation_level
+    found = contacts_at(case.tip, [step for step in LEVELS if step > level]) if level < COMMITTEE else {}
     while level < COMMITTEE:
         level += 1
-        users = contacts(case.tip, level)
+        users = found[level]
         if users:
             break
     else:
@@ -319,10 +337,7 @@ def mark_urgent(case: Case, *, by) -> None:
 
 def handover_candidates(case: Case) -> list:
     """Who a case may be handed to: the people on its contact list (each can read and handle it)."""
-    users = {}
-    for level in LEVELS:
-        for user in contacts(case.tip, level):
-            users[user.pk] = user
+    users = {user.pk: user for found in contacts_at(case.tip, LEVELS).values() for user in found}
     return sorted(users.values(), key=lambda u: (str(u), u.pk))
 
 
