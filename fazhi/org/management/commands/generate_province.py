@@ -10,6 +10,7 @@ Refuses to run if the region already has schools. Prints the rows created per ta
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from fazhi.org.province import TARGETS, ProvinceError, generate_province
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             counts = generate_province(region, scale, seed, log=log)
         except ProvinceError as exc:
             raise CommandError(str(exc)) from None
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the planner's statistics for the new rows (autovacuum would come later)
         elapsed = time.monotonic() - started
         width = max(len(k) for k in counts)
         for table, n in counts.items():
