@@ -179,7 +179,7 @@ def cases_section(user) -> dict | None:
 
     if not can_handle_tips(scope_for(user)):
         return None
-    cases = Case.objects.visible_to(user)
+    cases = Case.objects.visible_to(user).filter(status__in=OPEN)  # every figure below is about open cases
     now = timezone.now()
     counts = cases.aggregate(open=Count("pk", filter=Q(status__in=OPEN)),
                              urgent=Count("pk", filter=Q(urgent=True, status=Status.RECEIVED)),
