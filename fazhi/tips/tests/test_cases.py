@@ -412,3 +412,15 @@ def test_the_figures_page_shows_the_tip_line(client, tipworld):
     client.force_login(make_user("inspector2", Role.INSPECTOR, region=tipworld.dunhuang))
     html = client.get("/figures/", {"period": "all"}).content.decode()
     assert "/cases/?" not in html  # inspectors see the numbers without links into the cases
+
+
+def test_the_whole_contact_list_is_found_in_one_query(tipworld, django_assert_num_queries):
+    w = tipworld
+    tip = online_tip(w)
+    tip = Tip.objects.select_related("school").get(pk=tip.pk)
+    with django_assert_num_queries(1):
+        found = services.contacts_at(tip, services.LEVELS)
+    for level in services.LEVELS:
+        assert found[level] == services.contacts(tip, level)  # the same users as asking step by step
+    assert w.officer_user in found[services.OFFICER] and w.committee_admin in found[services.COMMITTEE]
+    assert w.committee_admin not in found[services.OFFICER]
