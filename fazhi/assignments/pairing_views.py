@@ -228,7 +228,7 @@ def pairing_list(request):
     if show_unpaired:
         page = CappedPaginator(unpaired, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [{"school": s, "pairings": []} for s in page.object_list]
-        unpaired_count, todo = page.paginator.count, []
+        unpaired_count, todo = unpaired.count(), []  # the real number, not the list's capped count
     else:
         paired_schools = School.objects.filter(pk__in=pairings.values("school_id")).select_related("region").annotate(
             class_count=Count("classes", filter=Q(classes__school_year=year))).order_by("region_id", "name")

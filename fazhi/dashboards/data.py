@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fazhi.activities.models import Activity, Kind
 from fazhi.activities.stats import figures, held_in_period
@@ -292,7 +293,9 @@ def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
 
 def by_area(sel: Selection, start=None, end=None) -> list[dict]:
     """For a province or a city: one row per city or county in it (the next level of GB/T 2260), with the
-    columns of `by_school` summed over its schools, plus its number of schools. Seven GROUP BY queries."""
+    columns of `by_school` summed over its schools, plus its number of schools; schools registered at the
+    province or city itself make a last row of their own (id: the region's own code). Seven GROUP BY
+    queries."""
     code = sel.region
     length = len(code) + 2
     year = coverage_year(end)
@@ -314,8 +317,12 @@ def by_area(sel: Selection, start=None, end=None) -> list[dict]:
     def n(groups, key, field="n"):
         return groups.get(key, {}).get(field, 0)
 
+    areas = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", "name"))
+    if schools.get(code):  # schools registered at the province or city itself: a row of their own, last
+        region = Region.objects.get(code=code)
+        areas.append((code, _("%(region)s, schools directly under it") % {"region": region.name}))
     rows = []
-    for child, name in Region.objects.filter(parent_id=code).order_by("code").values_list("code", "name"):
+    for child, name in areas:
         rows.append({
             "id": child, "name": name, "schools": n(schools, child), "activities": n(acts, child),
             "classes": n(classes, child), "covered": n(classes, child, "covered"),

@@ -310,7 +310,7 @@ def build_charts(d: dict, months: dict, units: list, schools: list, ranking: lis
         rows = [[a["name"], a["schools"], a["activities"], a["classes"], a["coverage_percent"], a["tips"],
                  a["overdue"], a["findings"]] for a in areas]
         charts.append(chart("areas", _("By area"), "bar", headers, rows, series=[2, 5],
-                            links=[links.area(a["id"]) for a in areas]))
+                            links=[links.area(a["id"]) if a["id"] != links.sel.region else "" for a in areas]))
     return charts
 
 

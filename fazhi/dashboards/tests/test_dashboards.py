@@ -274,3 +274,17 @@ def test_unit_breakdown_counts_a_finding_about_an_officer_for_the_unit(records, 
                            deadline=TODAY)
     units = {r["name"]: r for r in data.by_unit(data.Selection(region="620982"), START, END)}
     assert units["敦煌市人民法院"]["findings"] == 2 and units["敦煌市公安局"]["findings"] == 0
+
+
+def test_schools_registered_at_the_city_itself_have_a_row_of_their_own(records, world):
+    from fazhi.org.models import School, SchoolClass
+
+    city_school = School.objects.create(name="酒泉市直属实验学校", region=world.jiuquan, stage="junior")
+    klass = SchoolClass.objects.create(school=city_school, school_year=world.klass.school_year, grade=7, number=1,
+                                       name="七年级(1)班", student_count=40)
+    tip(klass)
+    areas = data.by_area(data.Selection(region="6209"), START, END)
+    assert [a["id"] for a in areas] == ["620902", "620982", "6209"]
+    direct = areas[-1]
+    assert direct["schools"] == 1 and direct["tips"] == 1 and direct["classes"] == 1
+    assert sum(a["tips"] for a in areas) == figures(region="6209", start=START, end=END)["tips_total"]
