@@ -74,7 +74,7 @@ def region_dashboard(request):
     if region is None:
         raise Http404
     regions = (Region.objects.all() if scope.superuser else Region.objects.visible_to(request.user)
-               .filter(code__regex=r"^[0-9]{4,6}$"))
+               .filter(code__regex=r"^[0-9]{2,6}$"))
     regions = [r for r in regions.order_by("code") if perms.can_see_region_dashboard(scope, r.code)]
     sel = data.Selection(region=code)
     return _dashboard(request, scope, sel, title=region.full_name, regions=regions, region=region,
@@ -220,8 +220,12 @@ def tiles(d: dict, links: Links) -> list[dict]:
         (_("Register reviews overdue"), d["reviews_overdue"], ""),
     ]
 
+    def tile(label, value, url):
+        text = f"{value:,}" if isinstance(value, int) else str(value)  # 22,408,100: a province's figures are long
+        return {"label": label, "value": text, "url": url, "long": len(text) > 7}
+
     def group(title, rows):
-        return {"title": title, "tiles": [{"label": label, "value": value, "url": url} for label, value, url in rows]}
+        return {"title": title, "tiles": [tile(*row) for row in rows]}
 
     return [group(_("Programme"), programme), group(_("Tip line and cases"), tips), group(_("Surveys"), surveys),
             group(_("Confidential registers"), registers)]

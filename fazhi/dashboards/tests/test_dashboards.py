@@ -288,3 +288,20 @@ def test_schools_registered_at_the_city_itself_have_a_row_of_their_own(records, 
     direct = areas[-1]
     assert direct["schools"] == 1 and direct["tips"] == 1 and direct["classes"] == 1
     assert sum(a["tips"] for a in areas) == figures(region="6209", start=START, end=END)["tips_total"]
+
+
+def test_long_figures_are_grouped_by_thousands_and_the_province_is_in_the_region_list(client, records, world):
+    from fazhi.dashboards.views import Links, tiles
+
+    head = data.headline(data.Selection(region="620982"), START, END)
+    head["activities_total"] = 22408100
+    from fazhi.accounts.scope import scope_for
+
+    links = Links(scope_for(world.committee_admin), data.Selection(region="620982"), {"region": "620982"}, START, END)
+    shown = {t["label"]: t for g in tiles(head, links) for t in g["tiles"]}
+    activities = next(t for t in shown.values() if t["value"] == "22,408,100")
+    assert activities["long"]
+    client.force_login(world.committee_admin)
+    world.committee_admin.memberships.update(region=world.gansu)
+    regions = client.get("/dashboard/", {"region": "62", **PERIOD}).context["regions"]
+    assert regions[0].code == "62"
