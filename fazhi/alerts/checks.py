@@ -153,7 +153,8 @@ def overdue_tips(now, directory: Directory):
         if case.owner_id:
             users = {case.owner_id}
         else:
-            users = {u.pk for level in (services.OFFICER, services.SCHOOL) for u in services.contacts(tip, level)}
+            found = services.contacts_at(tip, (services.OFFICER, services.SCHOOL))
+            users = {u.pk for level_users in found.values() for u in level_users}
         users |= directory.committee_of(tip.school.region_id)
         if case.status == Status.RECEIVED:
             key = f"tip:{case.pk}:ack"

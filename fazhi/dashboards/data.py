@@ -242,6 +242,11 @@ def _grouped(qs, key, **aggregates) -> dict:
     return {r.pop("group_key"): r for r in rows}
 
 
+def _n(groups: dict, key, field: str = "n") -> int:
+    """One figure of one group of `_grouped` (0 for a group with no rows)."""
+    return groups.get(key, {}).get(field, 0)
+
+
 def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
     """One row per unit of a region (or the one unit): officers in classes and activities they led in the
     period; paired schools, their classes and coverage now; tips and overdue cases at the paired schools in
@@ -274,19 +279,16 @@ def by_unit(sel: Selection, start=None, end=None) -> list[dict]:
     found_unit = _grouped(found.filter(unit__in=ids), "unit_id", n=Count("pk"))
     found_officer = _grouped(found.filter(officer__unit__in=ids), "officer__unit_id", n=Count("pk"))
 
-    def n(groups, pk, key="n"):
-        return groups.get(pk, {}).get(key, 0)
-
     rows = []
     for pk, name in units.order_by("region_id", "name", "pk").values_list("pk", "name"):
-        n_officers, n_activities, n_classes, n_covered = n(officers, pk), n(acts, pk), n(classes, pk), \
-            n(classes, pk, "covered")
+        n_officers, n_activities, n_classes, n_covered = _n(officers, pk), _n(acts, pk), _n(classes, pk), \
+            _n(classes, pk, "covered")
         rows.append({
             "id": pk, "name": name, "officers_in_classes": n_officers, "activities": n_activities,
             "activities_per_officer": round(n_activities / n_officers, 1) if n_officers else None,
-            "schools": n(schools, pk), "classes": n_classes, "covered": n_covered,
-            "coverage_percent": _percent(n_covered, n_classes), "tips": n(tips, pk), "overdue": n(overdue, pk),
-            "findings": n(found_unit, pk) + n(found_officer, pk),
+            "schools": _n(schools, pk), "classes": n_classes, "covered": n_covered,
+            "coverage_percent": _percent(n_covered, n_classes), "tips": _n(tips, pk), "overdue": _n(overdue, pk),
+            "findings": _n(found_unit, pk) + _n(found_officer, pk),
         })
     return rows
 
@@ -314,9 +316,6 @@ def by_area(sel: Selection, start=None, end=None) -> list[dict]:
     found = _grouped(_dated(Finding.objects.filter(school__region__code__startswith=code), "inspection__date",
                             start, end), area("school__region_id"), n=Count("pk"))
 
-    def n(groups, key, field="n"):
-        return groups.get(key, {}).get(field, 0)
-
     areas = list(Region.objects.filter(parent_id=code).order_by("code").values_list("code", "name"))
     if schools.get(code):  # schools registered at the province or city itself: a row of their own, last
         region = Region.objects.get(code=code)
@@ -324,10 +323,10 @@ def by_area(sel: Selection, start=None, end=None) -> list[dict]:
     rows = []
     for child, name in areas:
         rows.append({
-            "id": child, "name": name, "schools": n(schools, child), "activities": n(acts, child),
-            "classes": n(classes, child), "covered": n(classes, child, "covered"),
-            "coverage_percent": _percent(n(classes, child, "covered"), n(classes, child)),
-            "tips": n(tips, child), "overdue": n(overdue, child), "findings": n(found, child),
+            "id": child, "name": name, "schools": _n(schools, child), "activities": _n(acts, child),
+            "classes": _n(classes, child), "covered": _n(classes, child, "covered"),
+            "coverage_percent": _percent(_n(classes, child, "covered"), _n(classes, child)),
+            "tips": _n(tips, child), "overdue": _n(overdue, child), "findings": _n(found, child),
         })
     return rows
 
