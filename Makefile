@@ -29,7 +29,8 @@ run: sysdeps $(STAMP)
 	@echo "fazhi: serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py fazhi.wsgi:application
 
-test: sysdeps $(STAMP)
+test: $(STAMP)
+	@bash scripts/sysdeps.sh test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

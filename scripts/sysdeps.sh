@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fazhi needs (CJK font for PDFs and pages, HarfBuzz subsetting
-# for fast PDF fonts, Pango for WeasyPrint, gettext for translations, poppler-utils for the PDF tests).
+# for fast PDF fonts, Pango for WeasyPrint, gettext for translations, poppler-utils for the PDF tests);
+# `sysdeps.sh test` adds Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium).
 # As root: installs what is missing with apt-get. Otherwise: prints the exact command and goes on.
 set -u
 pkgs="fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils"
+[ "${1:-}" = "test" ] && pkgs="$pkgs chromium"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
