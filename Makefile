@@ -36,6 +36,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	@mkdir -p var
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -c pyproject.toml -r fazhi bench scripts -ll -q
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(PY) scripts/check_messages.py --extract
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from fazhi.accounts.scope import scope_for
 from fazhi.activities.models import Activity, Evidence, Kind, Mode, Topic
 from fazhi.assignments.noticeboard import _media_root, _render_chunk, _write
-from fazhi.lib.excel import cell_text
+from fazhi.lib import excel
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit
 
 # The printed names of the choices (the labels of the models are English message ids).
@@ -275,18 +275,12 @@ FIRST_SUM_COL, LAST_SUM_COL, EVIDENCE_COL = 9, 14, 16
 HEADER_ROW = 2
 
 
-_text = cell_text
-
-
 def write_xlsx(activities: Iterable[Activity], out, title: str, *, description: str = "",
                period: str = "", exported_by: str = "") -> int:
     """Write the ledger workbook to `out` (a path or a binary file object): the sheet 工作台账 with one row
     per activity and a totals row, and the sheet 分类汇总 with the figures per kind. Returns the number of
     activities written. Text goes in with `write_string` only: "=1+1" in a note stays text."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb = excel.workbook(out, constant_memory=True)
     wb.set_properties({"title": title, "subject": "法治班主任工作台账", "author": exported_by or "fazhi"})
     base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1}
     f_title = wb.add_format({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
@@ -314,10 +308,10 @@ def write_xlsx(activities: Iterable[Activity], out, title: str, *, description: 
     ws.freeze_panes(HEADER_ROW + 1, 0)
 
     ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, last_col, _text(title), f_title)
+    ws.merge_range(0, 0, 0, last_col, title, f_title)
     printed = f"制表日期：{timezone.localdate().isoformat()}"
     sub = "　　".join(x for x in (description, f"统计时段：{period}" if period else "", printed) if x)
-    ws.merge_range(1, 0, 1, last_col, _text(sub), f_sub)
+    ws.merge_range(1, 0, 1, last_col, sub, f_sub)
     ws.set_row(HEADER_ROW, 30)
     for col, (heading, _width) in enumerate(COLUMNS):
         ws.write_string(HEADER_ROW, col, heading, f_head)
@@ -336,13 +330,13 @@ def write_xlsx(activities: Iterable[Activity], out, title: str, *, description: 
             (4, _subject(a), f_text), (5, a.school.name, f_text), (6, _classes(a), f_text),
             (7, officer.name if officer else "", f_center), (8, officer.unit.name if officer else "", f_text),
         ):
-            ws.write_string(row, col, _text(value), fmt)
+            ws.write_string(row, col, value, fmt)
         for col, value in enumerate((a.duration_minutes, a.students, a.teachers, a.parents, a.handbooks,
                                      a.pledges), start=FIRST_SUM_COL):
             ws.write_number(row, col, value, f_num)
-        ws.write_string(row, 15, _text(a.notes), f_text)
+        ws.write_string(row, 15, a.notes, f_text)
         ws.write_number(row, EVIDENCE_COL, evidence, f_num)
-        ws.write_string(row, 17, _text(_recorder(a)), f_center)
+        ws.write_string(row, 17, _recorder(a), f_center)
     count = row - HEADER_ROW
 
     total_row = row + 1
@@ -387,8 +381,8 @@ def _write_summary_sheet(wb, summary: Summary, title, sub, f_title, f_sub, f_hea
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, len(headings) - 1, _text(f"{title}（分类汇总）"), f_title)
-    ws.merge_range(1, 0, 1, len(headings) - 1, _text(sub), f_sub)
+    ws.merge_range(0, 0, 0, len(headings) - 1, f"{title}（分类汇总）", f_title)
+    ws.merge_range(1, 0, 1, len(headings) - 1, sub, f_sub)
     for col, heading in enumerate(headings):
         ws.write_string(2, col, heading, f_head)
     row = 2

@@ -20,7 +20,7 @@ from fazhi.accounts.scope import get_visible_or_404, scope_for
 from fazhi.activities import progress
 from fazhi.activities.models import Quota
 from fazhi.assignments.models import Assignment
-from fazhi.lib.excel import cell_text
+from fazhi.lib import excel
 from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _require
@@ -170,11 +170,8 @@ def _export_values(tab, row) -> list:
 def progress_export(request):
     """The lagging list (behind the pro-rata pace) with the page's filters: one sheet per list the user sees."""
     p, ctx = _progress(request)
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False})
+    wb = excel.workbook(buf, constant_memory=True)
     for tab in ctx["tabs"]:
         name, headers = EXPORT_SHEETS[tab]
         ws = wb.add_worksheet(name)
@@ -184,7 +181,7 @@ def progress_export(request):
                 if isinstance(value, int):
                     ws.write_number(i, col, value)
                 else:
-                    ws.write_string(i, col, cell_text(value))
+                    ws.write_string(i, col, value)
     wb.close()
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

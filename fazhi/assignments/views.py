@@ -27,7 +27,7 @@ from fazhi.assignments.forms import (
     TrainingForm,
 )
 from fazhi.assignments.models import Assignment, Handover, Policy, Training
-from fazhi.lib.excel import cell_text
+from fazhi.lib import excel
 from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, Unit
 from fazhi.org.views import _page, _regions, _require, _school_year
@@ -240,10 +240,8 @@ def coverage_page(request):
 def coverage_export(request):
     _require(perms.can_see_coverage(scope_for(request.user)))
     classes, ctx = _coverage_scope(request)
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False})
+    wb = excel.workbook(buf, constant_memory=True)
     ws = wb.add_worksheet("覆盖情况")
     headers = ["学校", "班级", "学年", "法治班主任", "单位", "电话", "任职日期", "状态", "未覆盖起始日期", "未覆盖天数"]
     ws.write_row(0, 0, headers)
@@ -261,7 +259,7 @@ def coverage_export(request):
             if isinstance(value, int):
                 ws.write_number(i, col, value)
             else:
-                ws.write_string(i, col, cell_text(value))
+                ws.write_string(i, col, value)
     wb.close()
     response = HttpResponse(buf.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

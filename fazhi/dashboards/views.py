@@ -19,7 +19,7 @@ from fazhi.accounts.scope import get_visible_or_404, scope_for
 from fazhi.activities.models import KIND_FIGURE, Kind, Quota
 from fazhi.dashboards import data
 from fazhi.dashboards import permissions as perms
-from fazhi.lib.excel import cell_text
+from fazhi.lib import excel
 from fazhi.org.models import Region, School, Unit, current_school_year
 from fazhi.tips.models import Category, ConfiscatedItem, Status
 
@@ -321,21 +321,18 @@ def build_charts(d: dict, months: dict, units: list, schools: list, ranking: lis
 def xlsx_response(chart_: dict) -> HttpResponse:
     """The chart's table as an Excel sheet: the same headers and rows; numbers as numbers, text via
     `write_string` only (a name like "=1+1" stays text)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False, "in_memory": True})
+    wb = excel.workbook(buf, in_memory=True)
     ws = wb.add_worksheet(chart_["id"][:31])
     bold = wb.add_format({"bold": True})
     for col, heading in enumerate(chart_["headers"]):
-        ws.write_string(0, col, cell_text(heading), bold)
+        ws.write_string(0, col, heading, bold)
     for r, row in enumerate(chart_["rows"], start=1):
         for col, value in enumerate(row):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 ws.write_number(r, col, value)
             else:
-                ws.write_string(r, col, cell_text(value))
+                ws.write_string(r, col, value)
     ws.set_column(0, 0, 24)
     wb.close()
     response = HttpResponse(buf.getvalue(),

@@ -1,8 +1,21 @@
-"""Small helpers every Excel export shares."""
+"""Small helpers every Excel export shares.
+
+Every workbook the platform writes is made by `workbook()`: text never becomes a formula, a link or a
+number, and text that a spreadsheet would take for a formula when someone edits the cell (it starts with
+= + - @, a tab or a carriage return: CSV/formula injection, see OWASP) is written as quoted text, the
+spreadsheet's own form of a leading apostrophe, so the cell shows the text exactly and stays text. The
+text itself is not changed, so an exported roster re-imports unchanged. A deliberate formula of the
+export's own goes through `write_formula`.
+"""
 
 import re
 
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
 ZERO_WIDTH_SPACE = "\u200b"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def cell_text(value) -> str:
@@ -18,6 +31,55 @@ def cell_text(value) -> str:
 def clean_cell(text: str) -> str:
     """The inverse of `cell_text` for importers: drop zero-width spaces."""
     return text.replace(ZERO_WIDTH_SPACE, "")
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+class SafeWorksheet(Worksheet):
+    """A worksheet whose every string cell (`write_string`, `write`, `write_row`, `merge_range`) goes
+    through `cell_text` and, when it starts like a formula, gets the quote-prefixed twin of its format."""
+
+    book: "SafeWorkbook"
+
+    def _write_string(self, row, col, string, cell_format=None):
+        string = cell_text(string)
+        if looks_like_formula(string):
+            cell_format = self.book.quoted(cell_format)
+        return super()._write_string(row, col, string, cell_format)
+
+
+class SafeWorkbook(xlsxwriter.Workbook):
+    worksheet_class = SafeWorksheet
+
+    def __init__(self, filename, options: dict | None = None):
+        super().__init__(filename, {**(options or {}), **SAFE_OPTIONS})
+        self._quoted: dict[int, object] = {}
+
+    def add_format(self, properties=None):
+        fmt = super().add_format(properties)
+        fmt.fazhi_properties = dict(properties or {})
+        return fmt
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        ws = super().add_worksheet(name, worksheet_class)
+        ws.book = self
+        return ws
+
+    def quoted(self, fmt):
+        """`fmt` with the quote prefix (made once per format); text format "@" when the cell had none."""
+        key = id(fmt)
+        if key not in self._quoted:
+            base = getattr(fmt, "fazhi_properties", None) if fmt is not None else {"num_format": "@"}
+            self._quoted[key] = super().add_format({**(base or {}), "quote_prefix": True})
+        return self._quoted[key]
+
+
+def workbook(out, **options) -> SafeWorkbook:
+    """The one way fazhi opens an xlsxwriter workbook (`out`: a path or a binary file object); `options`
+    are xlsxwriter's (constant_memory=True, in_memory=True); the text-safety options cannot be turned off."""
+    return SafeWorkbook(out, options)
 
 
 class WorkbookTooLarge(ValueError):

@@ -35,7 +35,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -44,8 +43,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from fazhi.accounts.scope import Scope, scope_for
+from fazhi.lib import excel
 from fazhi.lib.excel import WorkbookTooLarge, check_xlsx_bounds
-from fazhi.lib.excel import cell_text as xlsx_text
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit, current_school_year
 from fazhi.org.validators import normalize_phone, validate_phone
 
@@ -110,7 +109,6 @@ TOO_LARGE = gettext_lazy("The workbook is too large: it reaches beyond 100,000 r
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LOOKUP_CHUNK = 900  # SQL parameters per IN (...) lookup, below SQLite's historic limit of 999
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FULL_WIDTH = str.maketrans("０１２３４５６７８９（）－", "0123456789()-")
 
 SCHOOL_MAX = {f.name: f.max_length for f in School._meta.fields if f.max_length}
@@ -853,13 +851,11 @@ class _Writer:
     """The roster workbook, written row by row (constant memory) into `fh`."""
 
     def __init__(self, fh: IO[bytes]):
-        self.wb = xlsxwriter.Workbook(fh, {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_numbers": False, "strings_to_urls": False})
+        self.wb = excel.workbook(fh, constant_memory=True)
         self.header = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
         self.header_required = self.wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1,
                                                    "font_color": "#B71C1C"})
         self.text = self.wb.add_format({"num_format": "@"})
-        self.quoted = self.wb.add_format({"num_format": "@", "quote_prefix": True})
 
     def sheet(self, name: str, columns, required, widths, choices: dict):
         ws = self.wb.add_worksheet(name)
@@ -881,9 +877,8 @@ class _Writer:
             if isinstance(value, int | float):
                 ws.write_number(r, c, value)
             else:
-                value = str(value)
-                # A spreadsheet takes text that starts like this for a formula: keep it text.
-                ws.write_string(r, c, xlsx_text(value), self.quoted if value.startswith(FORMULA_STARTS) else None)
+                # Text that a spreadsheet would take for a formula stays text (quoted): fazhi.lib.excel.
+                ws.write_string(r, c, str(value))
 
     def help_sheet(self):
         ws = self.wb.add_worksheet(SHEET_HELP)

@@ -4,9 +4,9 @@ text, never a formula)."""
 
 import io
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
+from fazhi.lib import excel
 from fazhi.surveys import results
 
 
@@ -23,7 +23,7 @@ def workbook(survey, visible_class_ids: set[int]) -> bytes:
             groups.append(s)
         groups.extend(kids)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    book = excel.workbook(out, in_memory=True)
     head = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "text_wrap": True})
     muted = book.add_format({"font_color": "#777777"})
     overview = book.add_worksheet(_("Overview"))

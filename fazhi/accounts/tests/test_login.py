@@ -78,3 +78,80 @@ def test_production_hashes_passwords_with_argon2_and_sessions_expire():
     module = import_module("fazhi.settings")
     assert module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     assert module.SESSION_COOKIE_AGE <= 12 * 3600 and module.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_a_session_older_than_its_age_is_refused(client, world, settings):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        assert login(client, "liaison").status_code == 302
+        assert client.get("/officers/").status_code == 200
+        traveller.shift(datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get("/officers/").status_code == 200  # still within the session's age
+        traveller.move_to(start + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60))
+        response = client.get("/officers/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_production_hasher_stores_argon2_hashes_that_log_in(client, world, settings):
+    from importlib import import_module
+
+    from fazhi.accounts.models import User
+
+    settings.PASSWORD_HASHERS = import_module("fazhi.settings").PASSWORD_HASHERS
+    user = User.objects.get(username="liaison")
+    user.set_password("Dunhuang-argon2-2026")
+    user.save()
+    stored = User.objects.filter(pk=user.pk).values_list("password", flat=True).get()
+    assert stored.startswith("argon2$argon2id$")
+    assert "Dunhuang-argon2-2026" not in stored
+    assert login(client, "liaison", "Dunhuang-argon2-2026").status_code == 302
+
+
+def test_an_old_hash_is_upgraded_to_argon2_at_the_next_login(client, world, settings):
+    from importlib import import_module
+
+    from fazhi.accounts.models import User
+
+    # The test hasher (MD5) stands for an older algorithm: logging in rehashes the password with Argon2.
+    settings.PASSWORD_HASHERS = [*import_module("fazhi.settings").PASSWORD_HASHERS,
+                                 "django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert User.objects.get(username="liaison").password.startswith("md5$")
+    assert login(client, "liaison").status_code == 302
+    assert User.objects.get(username="liaison").password.startswith("argon2$")
+
+
+def test_a_locked_out_account_gets_the_lockout_page(client, world):
+    for _ in range(project_settings.AXES_FAILURE_LIMIT):
+        login(client, "liaison", "wrong")
+    response = client.post("/login/", {"username": "liaison", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == getattr(project_settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    assert "accounts/locked_out.html" in [t.name for t in response.templates]
+    assert "Account locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account is not affected.
+    assert login(client.__class__(), "officer").status_code == 302
+
+
+def test_logging_out_ends_the_session_on_the_server(client, world):
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.test import Client
+
+    assert login(client, "liaison").status_code == 302
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store: SessionBase = import_module(settings.SESSION_ENGINE).SessionStore()
+    assert store.exists(key)
+    assert client.post("/logout/").status_code in (200, 302)
+    assert not store.exists(key)
+    # Replaying the old cookie from another browser does not sign anyone in.
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = key
+    response = replay.get("/officers/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
