@@ -23,6 +23,7 @@ from fazhi.activities import evidence as ev
 from fazhi.activities.models import Activity, Evidence, Kind, Topic
 from fazhi.activities.services import check_classes, default_students
 from fazhi.assignments.models import Assignment
+from fazhi.lib.forms import DateInput
 from fazhi.lib.params import is_id
 from fazhi.org.models import Officer, School, SchoolClass, _prefix_q, current_school_year
 
@@ -158,7 +159,7 @@ class ActivityForm(forms.ModelForm):
         fields = ["kind", "title", "date", "duration_minutes", "mode", "school", "officer", "classes",
                   "whole_school", "topics", "students", "teachers", "parents", "handbooks", "pledges", "notes"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date", "min": EARLIEST}, format="%Y-%m-%d"),
+            "date": DateInput(attrs={"min": EARLIEST}),
             "duration_minutes": forms.NumberInput(attrs={"inputmode": "numeric", "step": 5, "min": 5, "max": 600}),
             "mode": forms.RadioSelect,
             "classes": forms.CheckboxSelectMultiple,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
 from fazhi.assignments.models import Assignment, Policy, Training
+from fazhi.lib.forms import DateInput
 from fazhi.org.models import Officer, current_school_year
 
 
@@ -35,7 +36,7 @@ EARLIEST = datetime.date(2000, 1, 1)
 
 class ConfirmForm(forms.Form):
     starts_on = forms.DateField(label=_("takes the class on"), initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                widget=DateInput())
 
     def clean_starts_on(self):
         value = self.cleaned_data["starts_on"]
@@ -52,7 +53,7 @@ class RejectForm(forms.Form):
 
 class EndForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), choices=Assignment.EndReason.choices)
-    on = forms.DateField(label=_("ended on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    on = forms.DateField(label=_("ended on"), initial=timezone.localdate, widget=DateInput())
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
     def clean_on(self):
@@ -77,7 +78,7 @@ class TrainingForm(forms.ModelForm):
     class Meta:
         model = Training
         fields = ["officer", "kind", "date", "hours", "topic", "provider"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date": DateInput()}
         field_classes = {"officer": OfficerChoiceField}
 
     def __init__(self, *args, user, **kwargs):

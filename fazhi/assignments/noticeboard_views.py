@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404
 from fazhi.assignments import noticeboard as nb
 from fazhi.assignments.models import NoticeboardPosting
+from fazhi.lib.forms import DateInput
 from fazhi.lib.images import without_metadata
 from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, current_school_year
@@ -170,7 +171,7 @@ def print_pdf(request):
 class PostingForm(forms.Form):
     fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
     posted_on = forms.DateField(label=gettext_lazy("Posted on"), initial=timezone.localdate,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                widget=DateInput())
     photo = forms.ImageField(
         label=gettext_lazy("Photo of the posted board (optional)"), required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),

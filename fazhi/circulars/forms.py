@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.circulars.models import Circular
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 
 MAX_DAYS = 366 * 2
@@ -33,8 +34,8 @@ def _unique_number(region, number, exclude_pk=None):
 
 class NewCircularForm(forms.Form):
     region = forms.ModelChoiceField(label=_("Region"), queryset=None, empty_label=None)
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
     title = forms.CharField(label=_("Title"), max_length=120, required=False, validators=[plain_text],
                             help_text=_("Leave empty for the standard title."))
     number = forms.CharField(label=_("Document number"), max_length=40, required=False, validators=[plain_text],

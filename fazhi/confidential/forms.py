@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fazhi.accounts.scope import scope_for
 from fazhi.confidential.fields import Undecryptable
 from fazhi.confidential.models import SpecialStudent, StaffConcern
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 from fazhi.org.models import School, SchoolClass, current_school_year
 
@@ -25,10 +26,6 @@ def register_schools(user, model):
     if scope.superuser:
         return schools
     return schools.filter(pk__in=model.visible_school_ids(scope))
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RecordForm(forms.ModelForm):
@@ -86,7 +83,7 @@ class SpecialStudentForm(RecordForm):
             "reference": forms.TextInput(attrs={"autocomplete": "off"}),
             "responsible": forms.TextInput(attrs={"autocomplete": "off"}),
             "plan": forms.Textarea(attrs={"rows": 5}),
-            "next_review": _date_widget(),
+            "next_review": DateInput(),
         }
         help_texts = {**HELP, "plan": _("What the school does for the student and how often; only what the care "
                                         "or supervision needs, no names.")}
@@ -114,7 +111,7 @@ class StaffConcernForm(RecordForm):
             "reference": forms.TextInput(attrs={"autocomplete": "off"}),
             "responsible": forms.TextInput(attrs={"autocomplete": "off"}),
             "measures": forms.Textarea(attrs={"rows": 5}),
-            "next_review": _date_widget(),
+            "next_review": DateInput(),
         }
         help_texts = {**HELP, "reference": _("A staff number or initials — never a name."),
                       "measures": _("How the school supervises and follows up; only what is needed.")}

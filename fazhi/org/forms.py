@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
+from fazhi.lib.forms import DateInput
 from fazhi.lib.images import without_metadata
 from fazhi.org.models import Officer, Region, School, SchoolClass, Unit
 from fazhi.org.validators import normalize_phone
@@ -133,7 +134,7 @@ class OfficerForm(PhoneCleaningMixin, forms.ModelForm):
 
 class OfficerStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=Officer.Status.choices)
-    changed_on = forms.DateField(label=_("with effect from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    changed_on = forms.DateField(label=_("with effect from"), widget=DateInput(),
                                  initial=timezone.localdate)
     reason = forms.CharField(label=_("reason"), max_length=200, required=False,
                              help_text=_("E.g. transferred to 酒泉市公安局; recorded in the history."))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
 from fazhi.activities.evidence import UploadError, prepare_photo
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 from fazhi.org.models import Officer, Region, School, Unit, _prefix_q
 from fazhi.oversight.models import (
@@ -22,10 +23,6 @@ from fazhi.oversight.models import (
 )
 
 MAX_PHOTOS = 6
-
-
-def _date_widget(**attrs):
-    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
 
 
 class PlainTextMixin:
@@ -42,7 +39,7 @@ class InspectionForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Inspection
         fields = ["region", "title", "date", "agencies", "template", "schools", "units", "state"]
-        widgets = {"date": _date_widget(), "schools": forms.CheckboxSelectMultiple,
+        widgets = {"date": DateInput(), "schools": forms.CheckboxSelectMultiple,
                    "units": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user, **kwargs):
@@ -113,7 +110,7 @@ class FindingForm(PlainTextMixin, forms.ModelForm):
             Officer.objects.filter(unit__region__code__startswith=inspection.region_id))
         self.fields["officer"].queryset = officers.select_related("unit").order_by("unit__name", "name")
         self.fields["officer"].label_from_instance = lambda o: f"{o.name} · {o.unit.name}"
-        self.fields["deadline"].widget = _date_widget(min=inspection.date.isoformat())
+        self.fields["deadline"].widget = DateInput(attrs={"min": inspection.date.isoformat()})
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "big")
         self.prepared_photos = []
@@ -150,7 +147,7 @@ class RectificationForm(PlainTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["rectified_on"].required = True
         self.fields["rectification"].required = True
-        self.fields["rectified_on"].widget = _date_widget(max=timezone.localdate().isoformat())
+        self.fields["rectified_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
         if not self.instance.rectified_on:
             self.initial.setdefault("rectified_on", timezone.localdate())
         self._plain()
@@ -171,7 +168,7 @@ class AccountabilityForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = AccountabilityRecord
         fields = ["measure", "unit", "officer", "date", "reason", "finding", "case_number", "circular_ref"]
-        widgets = {"date": _date_widget(), "reason": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"date": DateInput(), "reason": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"unit": _("Choose a unit or an officer, not both.")}
 
     def __init__(self, *args, user, **kwargs):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 from fazhi.org.models import Region, School, SchoolClass, _prefix_q, current_school_year
 from fazhi.surveys.models import Questionnaire
@@ -36,8 +37,10 @@ class SurveyForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=100, validators=[plain_text],
                             help_text=_("e.g. 2026 autumn semester bullying survey"))
     questionnaire = forms.ModelChoiceField(label=_("Questionnaire"), queryset=Questionnaire.objects.none())
-    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("Opens on"),
+                                widget=DateInput())
+    closes_on = forms.DateField(label=_("Closes on"),
+                                 widget=DateInput())
     target = forms.ChoiceField(label=_("Who answers"), choices=TARGETS, widget=forms.RadioSelect, initial="school")
     school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none(), required=False)
     classes = forms.ModelMultipleChoiceField(label=_("Classes"), queryset=SchoolClass.objects.none(), required=False,

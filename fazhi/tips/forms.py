@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.activities import evidence
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 from fazhi.org.models import School, SchoolClass, current_school_year
 from fazhi.tips.models import (
@@ -140,9 +141,9 @@ class DecisionForm(forms.ModelForm):
         fields = ["conclusion", "committee_decided_on", "response", "parents_notified_on", "counselling",
                   "police_reported_on", "decision", "recheck_result"]
         widgets = {
-            "committee_decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "parents_notified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "police_reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "committee_decided_on": DateInput(),
+            "parents_notified_on": DateInput(),
+            "police_reported_on": DateInput(),
             "decision": forms.Textarea(attrs={"rows": 4}),
             "recheck_result": forms.Textarea(attrs={"rows": 3}),
         }
@@ -172,7 +173,8 @@ class DecisionForm(forms.ModelForm):
 
 
 class AppealForm(forms.Form):
-    appealed_on = forms.DateField(label=_("Appeal received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    appealed_on = forms.DateField(label=_("Appeal received on"),
+                                   widget=DateInput())
     note = forms.CharField(label=_("Who appealed and why"), max_length=2000, validators=[plain_text],
                            widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -221,7 +223,7 @@ class ItemForm(forms.ModelForm):
     class Meta:
         model = ConfiscatedItem
         fields = ["kind", "count", "seized_on", "note"]
-        widgets = {"seized_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"seized_on": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

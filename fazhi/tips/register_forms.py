@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fazhi.accounts.scope import scope_for
+from fazhi.lib.forms import DateInput
 from fazhi.lib.text import plain_text
 from fazhi.org.models import School, _prefix_q
 from fazhi.tips.forms import ItemForm
@@ -26,10 +27,6 @@ def recordable_schools(user):
     return schools.filter(
         _prefix_q("region__code", scope.committee_prefixes + scope.education_prefixes)
         | Q(pk__in=scope.school_ids) | Q(pk__in=scope.officer_school_ids) | Q(pk__in=scope.paired_school_ids))
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RegisterForm(forms.ModelForm):
@@ -84,7 +81,7 @@ class HazardForm(RegisterForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "measures": forms.Textarea(attrs={"rows": 3}),
-            "found_on": _date_widget(), "deadline": _date_widget(), "resolved_on": _date_widget(),
+            "found_on": DateInput(), "deadline": DateInput(), "resolved_on": DateInput(),
         }
         help_texts = {
             "responsible": _("The department that must rectify it, e.g. the traffic police or the market "
@@ -116,7 +113,7 @@ class DisputeForm(RegisterForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "result": forms.Textarea(attrs={"rows": 3}),
-            "received_on": _date_widget(), "resolved_on": _date_widget(),
+            "received_on": DateInput(), "resolved_on": DateInput(),
         }
         help_texts = {"resolved_on": _("Required when the state is Resolved.")}
 
