@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from fazhi.lib.db import failed_write_status
 from fazhi.surveys import services
 from fazhi.surveys.public_views import survey_class_by_code
 from fazhi.tips import ratelimit, receipts
@@ -68,8 +69,8 @@ def respond(request, code):
         return _json({"errors": e.message_dict}, 400)
     try:
         _response, created = services.submit_response(survey_class=entry, answers=answers, idempotency_key=key)
-    except DatabaseError:
-        log.exception("survey response could not be saved")
-        return _error(_("The answers could not be saved; send them again in a moment."), 503)
+    except DatabaseError as exc:
+        return _error(_("The answers could not be saved; send them again in a moment."),
+                      failed_write_status(exc, log, "survey response"))  # 503 when unreachable; 500 for a bug
     ratelimit.count("survey", request)
     return _json({"ok": True}, 201 if created else 200)

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from fazhi.assignments.noticeboard_views import _public
+from fazhi.lib.db import failed_write_status
 from fazhi.surveys import services
 from fazhi.surveys.models import Question, SurveyClass
 from fazhi.tips import ratelimit, receipts
@@ -111,10 +112,10 @@ def take(request, code):
     elif answers is not None:
         try:
             services.submit_response(survey_class=entry, answers=answers, idempotency_key=key)
-        except DatabaseError:
-            log.exception("survey response could not be saved")
-            problem, status = _("Your answers could not be saved just now. They are kept below: send them again in "
-                                "a moment."), 503
+        except DatabaseError as exc:
+            problem = _("Your answers could not be saved just now. They are kept below: send them again in a "
+                        "moment.")
+            status = failed_write_status(exc, log, "survey response")  # 503 when unreachable; 500 for a bug
         else:
             ratelimit.count("survey", request)
             context["state"] = "thanks"

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from fazhi.assignments.noticeboard_views import _class_by_token, _public
+from fazhi.lib.db import failed_write_status
 from fazhi.tips import ratelimit, receipts, services
 from fazhi.tips.forms import ReplyForm, TipForm, prepare_photos
 from fazhi.tips.models import Category, Channel
@@ -100,9 +101,9 @@ def submit(request, token):
     try:
         result = services.submit_tip(school_class=klass, channel=Channel.APP, idempotency_key=key, photos=photos,
                                      **form.cleaned_data)
-    except DatabaseError:
-        log.exception("tip could not be saved")
-        return _error(_("The report could not be saved; send it again in a moment."), 503)
+    except DatabaseError as exc:
+        return _error(_("The report could not be saved; send it again in a moment."),
+                      failed_write_status(exc, log, "tip"))  # 503 when unreachable; 500 (logged) for a bug
     ratelimit.count("submit", request)
     return _json({"receipt": result.receipt}, 200 if result.duplicate else 201)
 
@@ -155,7 +156,7 @@ def reply(request):
                                  for k, v in form.errors.items()}}, 400)
     try:
         services.reporter_reply(tip, body=form.cleaned_data["body"])
-    except DatabaseError:
-        log.exception("reporter message could not be saved")
-        return _error(_("The message could not be saved; send it again in a moment."), 503)
+    except DatabaseError as exc:
+        return _error(_("The message could not be saved; send it again in a moment."),
+                      failed_write_status(exc, log, "reporter message"))
     return _json({"ok": True}, 201)

@@ -17,6 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fazhi.assignments.noticeboard_views import _class_by_token, _public, _public_not_found
+from fazhi.lib.db import database_unavailable, failed_write_status
+from fazhi.lib.public_paths import PUBLIC_API_PREFIX, TIP_LINE_PREFIXES
 from fazhi.tips import ratelimit, receipts, services
 from fazhi.tips.forms import CATEGORY_HINTS, LookupForm, ReplyForm, TipForm, prepare_photos
 from fazhi.tips.models import Channel, Tip
@@ -33,13 +35,26 @@ def _categories(form):
     return [(choice, CATEGORY_HINTS.get(choice.data["value"], "")) for choice in form["category"]]
 
 
+def _not_saved() -> str:
+    return _("Your report could not be saved just now. Nothing was sent. Your text is kept below: send it again in "
+             "a moment.")
+
+
 @csrf_exempt  # no cookie on public pages: the signed form key stands in for the CSRF token (see above)
 @require_http_methods(["GET", "POST"])
 def report(request, token):
-    klass = _class_by_token(token)
-    if klass is None:
+    try:
+        klass, unavailable = _class_by_token(token), False
+    except DatabaseError as exc:
+        # A form opened (GET) gets the site's 503 page (fazhi.lib.middleware.DatabaseUnavailableMiddleware); any
+        # other database error is a bug: the 500 page, its traceback logged by Django.
+        if request.method != "POST" or not database_unavailable(exc):
+            raise
+        log.warning("tip form sent while the database is unavailable")
+        klass, unavailable = None, True  # the form needs no database: it comes back with the text in place
+    if klass is None and not unavailable:
         return _public_not_found()
-    context = {"klass": klass, "school": klass.school, "token": token}
+    context = {"klass": klass, "school": klass.school if klass else None, "token": token}
     if request.method == "GET":
         form = TipForm()
         context.update(form=form, categories=_categories(form),
@@ -55,7 +70,10 @@ def report(request, token):
                           "below: check it and send it again."))
     photos, photo_errors = prepare_photos(request.FILES.getlist("photos"))
     status = 200
-    if ratelimit.submissions_exceeded(request):
+    if unavailable:
+        problems.append(_not_saved())
+        status = 503
+    elif ratelimit.submissions_exceeded(request):
         problems.append(_("Too many reports were sent from this network in the last minutes. Your text is kept "
                           "below: wait ten minutes and send it again, or call the numbers on the class page."))
         status = 429
@@ -63,11 +81,9 @@ def report(request, token):
         try:
             result = services.submit_tip(school_class=klass, channel=Channel.QR, idempotency_key=key, photos=photos,
                                          **form.cleaned_data)
-        except DatabaseError:
-            log.exception("tip could not be saved")
-            problems.append(_("Your report could not be saved just now. Nothing was sent. Your text is kept below: "
-                              "send it again in a moment."))
-            status = 503
+        except DatabaseError as exc:
+            status = failed_write_status(exc, log, "tip")  # 503 when unreachable; 500 (logged) for a bug
+            problems.append(_not_saved())
         else:
             ratelimit.count("submit", request)
             return _page("tips/receipt.html", {**context, "receipt": receipts.grouped(result.receipt),
@@ -76,6 +92,9 @@ def report(request, token):
     if photo_errors:
         problems.append(_("Photos: %(errors)s Choose the photos again (nothing was sent).")
                         % {"errors": " ".join(photo_errors)})
+    elif any(request.FILES.getlist("photos")):  # the text comes back in the form; chosen files cannot
+        problems.append(_("Photos: a page cannot keep the photos you chose. Choose the photos again (nothing was "
+                          "sent)."))
     context.update(form=form, categories=_categories(form), problems=problems,
                    form_key=receipts.sign_form_key(key))
     return _page("tips/report.html", context, status=status)
@@ -133,12 +152,12 @@ def reply(request):
         return _page("tips/followup.html", _status_context(tip, receipt, reply_form=form))
     try:
         services.reporter_reply(tip, body=form.cleaned_data["body"])
-    except DatabaseError:
-        log.exception("reporter message could not be saved")
+    except DatabaseError as exc:
+        status = failed_write_status(exc, log, "reporter message")  # 503 when unreachable; 500 (logged) for a bug
         context = _status_context(tip, receipt, reply_form=form)
         context["problem"] = _("Your message could not be saved just now. It is kept below: send it again in a "
                                "moment.")
-        return _page("tips/followup.html", context, status=503)
+        return _page("tips/followup.html", context, status=status)
     return _page("tips/followup.html", _status_context(tip, receipt, sent=True))
 
 
@@ -148,18 +167,17 @@ def privacy(request):
     return _page("tips/privacy.html", {})
 
 
-PUBLIC_PREFIXES = ("/c/", "/report/")
-
-
 def page_not_found(request, exception=None):
     """The site's 404 handler: under the public prefixes a page without the staff layout (whose language form
-    would set a CSRF cookie) and, for the JSON endpoints, a JSON answer; the usual page elsewhere."""
+    would set a CSRF cookie) and, for the JSON endpoints, a JSON answer; the usual page elsewhere. Only the tip
+    line's prefixes, not the surveys' (/s/): this not-found page is the class page's ("this class page does not
+    exist"), which would be wrong for a survey address."""
     from django.views.defaults import page_not_found as default
 
-    if request.path.startswith("/api/v1/public/"):
+    if request.path.startswith(PUBLIC_API_PREFIX):
         from fazhi.tips.api import _error
 
         return _error(_("Not found."), 404)
-    if request.path.startswith(PUBLIC_PREFIXES):
+    if request.path.startswith(TIP_LINE_PREFIXES):
         return _public_not_found()
     return default(request, exception)

@@ -173,11 +173,12 @@ def test_an_unknown_class_token_is_a_plain_not_found(client, tipworld):
 
 def test_a_database_failure_keeps_the_text_and_saves_nothing(client, tipworld, monkeypatch):
     from django.db import OperationalError
+    from psycopg.errors import AdminShutdown
 
     from fazhi.tips import public_views
 
-    def broken(**kwargs):
-        raise OperationalError("database is down")
+    def broken(**kwargs):  # the server was shut down: an outage (fazhi.lib.db.database_unavailable)
+        raise OperationalError("database is down") from AdminShutdown("terminating connection")
 
     monkeypatch.setattr(public_views.services, "submit_tip", broken)
     response = report(client, tipworld.klass, description="宿舍里有人被打了")
