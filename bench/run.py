@@ -9,7 +9,8 @@ Databases: roster, optimizer, assignments and noticeboards use a throw-away SQLi
 PostgreSQL database `BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/fazhi_bench), filled
 with `generate_province` the first time (about 15 minutes) and reused, and the same pages again on
 `fazhi_bench_small` (scale 0.01) to check that query counts do not grow with the data; http starts
-gunicorn on a throw-away PostgreSQL database and loads it with wrk.
+gunicorn on a throw-away PostgreSQL database and loads it with wrk; migrations rolls back and re-applies
+migrations on its own PostgreSQL copy `fazhi_bench_migrate` (scale 0.1, generated once) under a probe.
 """
 
 import json
@@ -33,8 +34,10 @@ BENCHMARKS = [
     ("optimizer", "optimizer", [], "in memory"),
     ("assignments", "assignments", [], "SQLite (temporary)"),
     ("noticeboards", "noticeboards", ["--classes", "1000"], "SQLite (temporary)"),
+    ("migrations", "migrations", [], "PostgreSQL copy, province scale 0.1"),
 ]
 PAGE_SECONDS = 0.150
+MIGRATION_BLOCKED_SECONDS = 1.0
 
 # (label, step): [(figure, "<=" or ">=", limit, what it means)]
 TARGETS = {
@@ -52,6 +55,7 @@ TARGETS = {
     ("assignments", "propose_all demo"): [("seconds", "<=", 1.0, "demo city proposal under 1 s")],
     ("noticeboards", "one class"): [("seconds", "<=", 1.0, "one class under 1 s")],
     ("noticeboards", "city, cold"): [("seconds", "<=", 40.0, "1,000 classes under 40 s")],
+    ("migrations", "probe"): [("errors", "<=", 0, "no probe statement failed (lock timeout)")],
 }
 
 
@@ -77,6 +81,8 @@ def verdicts(label: str, row: dict, small_queries: dict) -> tuple[bool, str]:
     checks = list(TARGETS.get((label, row["step"]), []))
     if label == "province" and row["step"].startswith("page "):
         checks.append(("seconds", "<=", PAGE_SECONDS, "<= 150 ms"))
+    if label == "migrations" and "blocked_s" in row:
+        checks.append(("blocked_s", "<=", MIGRATION_BLOCKED_SECONDS, "blocks reads/writes <= 1 s at this scale"))
     failed, notes = False, []
     for figure, op, limit, meaning in checks:
         value = row.get(figure)
