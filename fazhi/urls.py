@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from fazhi.api.api import api
+
 urlpatterns = [
     path("", include("fazhi.accounts.urls")),
     path("", include("fazhi.org.urls")),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("notices/", include("fazhi.notices.urls")),
     path("", include("fazhi.surveys.public_urls")),
     path("api/v1/public/", include("fazhi.surveys.api_urls")),
+    path("api/", include("fazhi.api.urls")),  # the API's pages: tokens, documentation
+    path("api/v1/", api.urls),  # the staff JSON API (OpenAPI document at /api/v1/openapi.json)
     path("surveys/questionnaires/", include("fazhi.surveys.questionnaire_urls")),
     path("surveys/", include("fazhi.surveys.urls")),
     path("confidential/", include("fazhi.confidential.urls")),

@@ -18,6 +18,10 @@ PUBLIC_ALLOW_LIST = {
 }
 # Django's admin refuses anonymous visitors with its own login redirect.
 SKIP_NAMESPACES = {"admin"}
+# The staff JSON API (/api/v1/) answers a caller without a valid token 401, never a login redirect; its root
+# only names the API (404).
+API_NAMESPACE = "api"
+API_ROOT = "api:api-root"
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -36,9 +40,14 @@ def fill(route: str, values: dict) -> str:
     import re
 
     def sub(m):
+        assert m.group(2) in values, f"no value for <{m.group(2)}> in {route}"
         return str(values[m.group(2)])
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+
+
+def is_api(name: str) -> bool:
+    return name.startswith(API_NAMESPACE + ":")
 
 
 def all_routes():
@@ -50,13 +59,19 @@ def test_every_route_is_named():
     assert unnamed == []
 
 
+API_IDS = ("school_id", "class_id", "officer_id", "assignment_id", "activity_id", "case_id", "survey_id")
+
+
 @pytest.mark.django_db
 def test_anonymous_is_refused_everywhere_but_the_allow_list(client, world):
-    values = {"pk": world.klass.pk, "kind": "class", "token": world.klass.public_token}
+    values = {"pk": world.klass.pk, "kind": "class", "token": world.klass.public_token,
+              **{name: world.klass.pk for name in API_IDS}}
     checked = 0
     for name, route, _ in all_routes():
         if name in PUBLIC_ALLOW_LIST:
             continue
+        if is_api(name):
+            continue  # test_anonymous_gets_401_from_the_api
         url = fill(route, values)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
@@ -65,6 +80,26 @@ def test_anonymous_is_refused_everywhere_but_the_allow_list(client, world):
                 assert response["Location"].startswith("/login/"), (name, url, response["Location"])
             checked += 1
     assert checked > 30
+
+
+@pytest.mark.django_db
+def test_anonymous_gets_401_from_the_api(client, world):
+    """Every route of the staff API, with no token, a wrong one, or only a login cookie: 401 and no content."""
+    values = {name: world.klass.pk for name in API_IDS}
+    routes = [(name, fill(route, values)) for name, route, _ in all_routes() if is_api(name) and name != API_ROOT]
+    assert len(routes) >= 15
+    client.force_login(world.nobody)  # a login without a role: its cookie opens nothing either
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer fz_unknown"}):
+        for name, url in routes:
+            response = client.get(url, **headers)
+            assert response.status_code == 401, (name, url, response.status_code)
+            assert response.json() == {"detail": "Unauthorized"}
+            response = client.post(url, **headers)
+            assert response.status_code in (401, 405), (name, url, response.status_code)
+    client.logout()
+    for name, url in routes:
+        assert client.get(url).status_code == 401, (name, url)
+    assert client.get("/api/v1/").status_code == 404
 
 
 def dunhuang_objects(world) -> dict[str, dict]:
@@ -140,7 +175,16 @@ def dunhuang_objects(world) -> dict[str, dict]:
     finding_photo = FindingPhoto.objects.create(finding=finding, file="oversight/x.jpg")
     accountability = AccountabilityRecord.objects.create(region=world.dunhuang, measure="talk", unit=world.court,
                                                          date=datetime.date.today(), reason="x")
+    from fazhi.api.models import ApiToken
+
+    token, _key = ApiToken.issue(user=world.committee_admin, name="小程序",
+                                 expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30))
     return {
+        "api/tokens/": {"pk": token.pk},
+        # the staff JSON API's path parameters
+        "api/v1/": {"school_id": world.school.pk, "class_id": world.klass.pk, "officer_id": world.officer.pk,
+                    "assignment_id": assignment.pk, "activity_id": activity.pk, "case_id": tip.pk,
+                    "survey_id": survey.pk},
         "oversight/accountability/officer/": {"pk": world.officer.pk},
         "oversight/accountability/unit/": {"pk": world.court.pk},
         "oversight/accountability/": {"pk": accountability.pk},
@@ -183,6 +227,28 @@ def test_outsider_gets_404_for_every_object_page_of_another_county(client, world
             assert response.status_code in (404, 405), (name, url, method, response.status_code)
             seen += 1
     assert seen >= 38
+
+
+@pytest.mark.django_db
+def test_outsider_gets_404_for_every_object_of_another_county_in_the_api(client, world):
+    """Every API route with an id in it, called with the outsider's own valid token and an id of Dunhuang."""
+    import datetime
+
+    from fazhi.api.models import ApiToken
+
+    values = dunhuang_objects(world)["api/v1/"]
+    _token, key = ApiToken.issue(user=world.outsider, name="x",
+                                 expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30))
+    seen = 0
+    for name, route, _ in all_routes():
+        if not is_api(name) or "<" not in route:
+            continue
+        url = fill(route, values)  # fails for a new parameter until it is added to dunhuang_objects()
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert response.status_code == 404, (name, url, response.status_code)
+        assert response.json() == {"detail": "Not Found"}
+        seen += 1
+    assert seen >= 8
 
 
 @pytest.mark.django_db
