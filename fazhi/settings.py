@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fazhi.alerts",
     "fazhi.circulars",
     "fazhi.dashboards",
+    "fazhi.api",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "fazhi.lib.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fazhi.lib.middleware.RejectNulBytesMiddleware",
+    "fazhi.lib.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,8 +119,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fazhi.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A persistent connection is checked before each request reuses it: after the database restarts,
+        # the first request gets a fresh connection instead of an error (docs/deploy.md).
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database host fails a request in seconds (a 503 page) instead of holding it until the
+    # worker times out.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
