@@ -78,6 +78,26 @@ class User(AbstractUser):
             self.phone = None
         super().save(*args, **kwargs)
 
+    def reset_password(self, password: str) -> None:
+        """An administrator's reset: `password` is temporary (the user must change it at their next login),
+        and the user's API tokens stop working."""
+        self.set_password(password)
+        self.must_change_password = True
+        self.save(update_fields=["password", "must_change_password"])
+        self.revoke_api_tokens()
+
+    def password_changed(self) -> None:
+        """The user has set their own password (saved by the form): no longer temporary; the API tokens made
+        with the old one stop working."""
+        self.must_change_password = False
+        self.save(update_fields=["must_change_password"])
+        self.revoke_api_tokens()
+
+    def revoke_api_tokens(self) -> int:
+        from fazhi.api.models import ApiToken
+
+        return ApiToken.objects.revoke_all_for(self)
+
 
 class MembershipQuerySet(models.QuerySet):
     def managed_by(self, scope):

@@ -29,8 +29,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        self.request.user.must_change_password = False
-        self.request.user.save(update_fields=["must_change_password"])
+        self.request.user.password_changed()  # also revokes the user's API tokens
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
@@ -151,9 +150,7 @@ def user_reset_password(request, pk):
     _require_user_admin(request)
     account = _managed_user_or_404(request, pk)
     password = temporary_password()
-    account.set_password(password)
-    account.must_change_password = True
-    account.save(update_fields=["password", "must_change_password"])
+    account.reset_password(password)  # temporary, and the user's API tokens are revoked
     axes_reset(username=account.username)
     return render(request, "accounts/password_issued.html", {"account": account, "password": password, "reset": True})
 

@@ -7,36 +7,27 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fazhi.accounts.permissions import can_see_figures
 from fazhi.accounts.scope import scope_for
-from fazhi.activities.models import KIND_FIGURE, Kind, Quota
-from fazhi.activities.stats import figures
-from fazhi.org.models import Region, current_school_year
+from fazhi.activities.models import KIND_FIGURE, Kind
+from fazhi.activities.stats import figures, figures_region, period_dates
+from fazhi.org.models import Region
 
 
 def _period(request) -> tuple[datetime.date | None, datetime.date | None, str]:
     """?period=semester|year|all, or ?from=&to= (YYYY-MM-DD)."""
-    today = timezone.localdate()
     period = request.GET.get("period", "")
-    if period == "year":
-        year = current_school_year()
-        return datetime.date(year, 9, 1), datetime.date(year + 1, 8, 31), period
-    if period == "all":
-        return None, None, period
+    if period in ("year", "all"):  # the dates are not read
+        return period_dates(period)
     start, end = request.GET.get("from", ""), request.GET.get("to", "")
-    if start or end:
-        try:
-            start_date = datetime.date.fromisoformat(start) if start else None
-            end_date = datetime.date.fromisoformat(end) if end else None
-        except ValueError:
-            raise Http404 from None
-        return start_date, end_date, "custom"
-    year, semester = Quota.current_semester(today)
-    start_date, end_date = Quota.semester_dates(year, semester)
-    return start_date, end_date, "semester"
+    try:
+        start_date = datetime.date.fromisoformat(start) if start else None
+        end_date = datetime.date.fromisoformat(end) if end else None
+    except ValueError:
+        raise Http404 from None
+    return period_dates(period, start_date, end_date)
 
 
 @login_required
@@ -46,11 +37,8 @@ def figures_page(request):
         raise Http404
     regions = Region.objects.visible_to(request.user).filter(code__regex=r"^\d{4,6}$") if not scope.superuser \
         else Region.objects.all()
-    allowed = scope.region_prefixes
-    code = request.GET.get("region") or (allowed[0] if allowed else "62")
-    if not scope.superuser and not any(code.startswith(p) for p in allowed):
-        raise Http404
-    region = Region.objects.filter(code=code).first() or _not_found()
+    region = figures_region(scope, request.GET.get("region")) or _not_found()
+    code = region.code
     start, end, period = _period(request)
     data = figures(region=code, start=start, end=end)
     base = {"region": code, **({"from": start.isoformat()} if start else {}), **({"to": end.isoformat()} if end else {})}

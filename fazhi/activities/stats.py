@@ -8,11 +8,40 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from fazhi.activities.models import KIND_FIGURE, Activity, Mode
+from fazhi.activities.models import KIND_FIGURE, Activity, Mode, Quota
 from fazhi.assignments.models import Assignment
 from fazhi.confidential.stats import counts as confidential_counts
+from fazhi.org.models import current_school_year
 from fazhi.surveys.results import survey_figures
 from fazhi.tips.stats import tip_figures
+
+
+def period_dates(period: str | None, start: datetime.date | None = None, end: datetime.date | None = None,
+                 *, today: datetime.date | None = None) -> tuple[datetime.date | None, datetime.date | None, str]:
+    """The first and last day of the figures' period and its name: "year" (the current school year), "all" (no
+    limits), the dates given (`start` and/or `end`: "custom"), else the current semester ("semester")."""
+    if period == "year":
+        year = current_school_year()
+        return datetime.date(year, 9, 1), datetime.date(year + 1, 8, 31), period
+    if period == "all":
+        return None, None, period
+    if start or end:
+        return start, end, "custom"
+    year, semester = Quota.current_semester(today or timezone.localdate())
+    first, last = Quota.semester_dates(year, semester)
+    return first, last, "semester"
+
+
+def figures_region(scope, code: str | None):
+    """The Region whose figures a user (their `scope`) asks for: `code`, by default the first region of their
+    roles (the province for a superuser); None when it is outside their regions or unknown."""
+    from fazhi.org.models import Region
+
+    allowed = scope.region_prefixes
+    code = code or (allowed[0] if allowed else "62")
+    if not scope.superuser and not any(code.startswith(p) for p in allowed):
+        return None
+    return Region.objects.filter(code=code).first()
 
 
 def figures(*, region: str | None = None, start: datetime.date | None = None, end: datetime.date | None = None,

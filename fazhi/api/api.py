@@ -23,13 +23,15 @@ from fazhi.accounts.scope import get_visible_or_404, scope_for
 from fazhi.activities.forms import ActivityForm, recorder_for
 from fazhi.activities.models import Activity, Kind
 from fazhi.activities.services import record_activity
+from fazhi.activities.stats import figures, figures_region, period_dates
 from fazhi.api import schemas as s
 from fazhi.api.auth import TokenAuth
 from fazhi.assignments.models import Assignment
 from fazhi.lib.pagination import COUNT_CAP
 from fazhi.lib.params import is_id
-from fazhi.org.models import Officer, Region, School, SchoolClass
+from fazhi.org.models import Officer, School, SchoolClass
 from fazhi.surveys.models import Survey
+from fazhi.surveys.results import results_for
 from fazhi.tips.models import Case, Category
 from fazhi.tips.models import Status as CaseStatus
 
@@ -68,8 +70,10 @@ api = FazhiAPI(title="fazhi", version="1", description=DESCRIPTION, urls_namespa
 
 Id = Path(..., ge=1, le=s.MAX_ID)
 OptionalId = Query(None, ge=1, le=s.MAX_ID)
+ClassId = Query(None, alias="class", ge=1, le=s.MAX_ID)
 Limit = Query(25, ge=1, le=s.MAX_LIMIT, description=gettext_noop("Records per page, at most 100"))
-Offset = Query(0, ge=0, le=10**9)
+Offset = Query(0, ge=0, le=COUNT_CAP,
+               description=gettext_noop("Records to skip, at most 10,000 (the lists count up to 10,000)"))
 Text = Query(None, max_length=100, pattern=r"^[^\x00]*$", description=gettext_noop("Search text"))
 RegionCode = Query(None, pattern=r"^[0-9]{2,6}$",
                    description=gettext_noop("GB/T 2260 region code or prefix, e.g. 620982"))
@@ -106,7 +110,7 @@ SurveyPage = s.page_of(s.SurveyOut, "SurveyPage")
 
 
 @api.get("/schools", response={200: SchoolPage, **LIST}, tags=["registry"], summary=gettext_noop("Schools"))
-def list_schools(request, q: str | None = Text, region: str | None = RegionCode, limit: int = Limit,
+def list_schools(request, q: str | None = Text, region: s.blank_is_none(str) = RegionCode, limit: int = Limit,
                  offset: int = Offset):
     _require(perms.can_see_schools(scope_for(request.user)))
     schools = (School.objects.visible_to(request.user).select_related("region")
@@ -126,8 +130,8 @@ def get_school(request, school_id: int = Id):
 
 
 @api.get("/classes", response={200: ClassPage, **LIST}, tags=["registry"], summary=gettext_noop("Classes"))
-def list_classes(request, q: str | None = Text, school: int | None = OptionalId,
-                 region: str | None = RegionCode, school_year: int | None = SchoolYear, limit: int = Limit,
+def list_classes(request, q: str | None = Text, school: s.OptionalInt = OptionalId,
+                 region: s.blank_is_none(str) = RegionCode, school_year: s.OptionalInt = SchoolYear, limit: int = Limit,
                  offset: int = Offset):
     _require(perms.can_see_schools(scope_for(request.user)))
     classes = SchoolClass.objects.visible_to(request.user).select_related("school").order_by(
@@ -153,9 +157,9 @@ def get_class(request, class_id: int = Id):
 
 @api.get("/officers", response={200: OfficerPage, **LIST}, tags=["registry"],
          summary=gettext_noop("Officers"))
-def list_officers(request, q: str | None = Text, unit: int | None = OptionalId,
-                  region: str | None = RegionCode,
-                  status: s.choice(Officer.Status) | None = None, limit: int = Limit, offset: int = Offset):
+def list_officers(request, q: str | None = Text, unit: s.OptionalInt = OptionalId,
+                  region: s.blank_is_none(str) = RegionCode,
+                  status: s.blank_is_none(s.choice(Officer.Status)) = None, limit: int = Limit, offset: int = Offset):
     _require(perms.can_see_officers(scope_for(request.user)))
     officers = (Officer.objects.visible_to(request.user).select_related("unit")
                 .order_by("unit__name", "name", "pk"))
@@ -185,10 +189,10 @@ def _assignments(user):
 
 @api.get("/assignments", response={200: AssignmentPage, **LIST}, tags=["assignments"],
          summary=gettext_noop("Assignments"))
-def list_assignments(request, q: str | None = Text, school: int | None = OptionalId,
-                     officer: int | None = OptionalId, status: s.choice(Assignment.Status) | None = None,
-                     role: s.choice(Assignment.Role) | None = None,
-                     school_year: int | None = SchoolYear, limit: int = Limit,
+def list_assignments(request, q: str | None = Text, school: s.OptionalInt = OptionalId,
+                     officer: s.OptionalInt = OptionalId, status: s.blank_is_none(s.choice(Assignment.Status)) = None,
+                     role: s.blank_is_none(s.choice(Assignment.Role)) = None,
+                     school_year: s.OptionalInt = SchoolYear, limit: int = Limit,
                      offset: int = Offset):
     _require(perms.can_see_assignments(scope_for(request.user)))
     qs = _assignments(request.user).order_by("-proposed_at", "-pk")
@@ -217,10 +221,10 @@ def _activities(user):
 
 @api.get("/activities", response={200: ActivityPage, **LIST}, tags=["activities"],
          summary=gettext_noop("Activities"))
-def list_activities(request, q: str | None = Text, kind: s.choice(Kind) | None = None,
-                    school: int | None = OptionalId, officer: int | None = OptionalId,
-                    region: str | None = RegionCode, start: datetime.date | None = From,
-                    end: datetime.date | None = To, limit: int = Limit, offset: int = Offset):
+def list_activities(request, q: str | None = Text, kind: s.blank_is_none(s.choice(Kind)) = None,
+                    school: s.OptionalInt = OptionalId, officer: s.OptionalInt = OptionalId,
+                    region: s.blank_is_none(str) = RegionCode, start: s.blank_is_none(datetime.date) = From,
+                    end: s.blank_is_none(datetime.date) = To, limit: int = Limit, offset: int = Offset):
     _require(perms.can_see_activities(scope_for(request.user)))
     activities = _activities(request.user).between(start, end).order_by("-date", "-pk")
     for field, value in (("kind", kind), ("school_id", school), ("officer_id", officer)):
@@ -306,9 +310,9 @@ def _cases(user):
          description=gettext_noop("The cases of the tip line and of clues entered by staff that the caller "
                                   "handles."))
 def list_cases(request, q: str | None = Text,
-               state: Literal["open", "overdue"] | s.choice(CaseStatus) | None = None,
-               category: s.choice(Category) | None = None, school: int | None = OptionalId,
-               region: str | None = RegionCode, mine: bool = False, limit: int = Limit, offset: int = Offset):
+               state: s.blank_is_none(Literal["open", "overdue"] | s.choice(CaseStatus)) = None,
+               category: s.blank_is_none(s.choice(Category)) = None, school: s.OptionalInt = OptionalId,
+               region: s.blank_is_none(str) = RegionCode, mine: bool = False, limit: int = Limit, offset: int = Offset):
     _require(perms.can_see_cases(scope_for(request.user)))
     cases = _cases(request.user).order_by("-tip__created_at", "-pk")
     if state == "open":
@@ -362,20 +366,19 @@ def get_survey(request, survey_id: int = Id):
          description=gettext_noop("What the results page shows: the whole survey, its schools (or a "
                                   "school's classes with `school`, one class with `class`); the answers of a "
                                   "group only when it is not hidden."))
-def survey_results(request, survey_id: int = Id, school: int | None = OptionalId,
-                   klass: int | None = Query(None, alias="class", ge=1, le=s.MAX_ID)):
-    from fazhi.surveys.views import _results_context
-
+def survey_results(request, survey_id: int = Id, school: s.OptionalInt = OptionalId,
+                   klass: s.OptionalInt = ClassId):
     survey = get_visible_or_404(Survey, request.user, pk=survey_id)
-    context = _results_context(request, survey)  # the results page's own selection and suppression
-    kids = context["kids"]
+    # The results page's own selection and suppression; a school or class the user may not see is a 404.
+    found = results_for(request.user, survey, school_id=school, class_id=klass)
+    kids = found["kids"]
     return {
         "survey": survey,
-        "total": context["total"] if context["show_total"] and not kids else None,
-        "groups": kids or context["schools"],
-        "selected": context["selected"],
-        "questions": context["rows"],
-        "texts": context["texts"],
+        "total": found["total"] if found["show_total"] and not kids else None,
+        "groups": kids or found["schools"],
+        "selected": found["selected"],
+        "questions": found["rows"],
+        "texts": found["texts"],
     }
 
 
@@ -385,22 +388,15 @@ def survey_results(request, survey_id: int = Id, school: int | None = OptionalId
          summary=gettext_noop("The programme's figures"),
          description=gettext_noop("For a region within the caller's (default: their own) and a period: "
                                   "`period` (semester, the default; year; all) or `from`/`to`."))
-def get_figures(request, region: str | None = RegionCode,
-                period: Literal["semester", "year", "all"] | None = None,
-                start: datetime.date | None = From,
-                end: datetime.date | None = To):
-    from fazhi.activities.figures_views import _period
-    from fazhi.activities.stats import figures
-
+def get_figures(request, region: s.blank_is_none(str) = RegionCode,
+                period: s.blank_is_none(Literal["semester", "year", "all"]) = None,
+                start: s.blank_is_none(datetime.date) = From,
+                end: s.blank_is_none(datetime.date) = To):
     scope = scope_for(request.user)
     _require(perms.can_see_figures(scope))
-    allowed = scope.region_prefixes
-    code = region or (allowed[0] if allowed else "62")
-    if not scope.superuser and not any(code.startswith(p) for p in allowed):
-        raise Http404
-    place = Region.objects.filter(code=code).first() or _not_found()
-    first, last, _period_name = _period(request)  # the figures page's own reading of period / from / to
-    return {**figures(region=code, start=first, end=last), "region_name": place.name}
+    place = figures_region(scope, region) or _not_found()  # within the caller's regions, as on the page
+    first, last, _name = period_dates(period, start, end)  # as the figures page reads period / from / to
+    return {**figures(region=place.code, start=first, end=last), "region_name": place.name}
 
 
 def _not_found():

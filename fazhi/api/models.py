@@ -26,13 +26,21 @@ def hash_key(key: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self, now=None):
-        """Not revoked, not expired, and the user may still log in."""
+        """Not revoked, not expired, and the user may still log in and has no temporary password to change
+        (an administrator's reset: until the user has set their own password, only the login page works)."""
         now = now or timezone.now()
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True,
+                           user__must_change_password=False)
 
     def active(self, now=None):
         now = now or timezone.now()
         return self.filter(Q(revoked_at__isnull=True) & Q(expires_at__gt=now))
+
+    def revoke_all_for(self, user, now=None) -> int:
+        """Revoke the user's valid tokens (their password was reset or changed); how many were revoked.
+        Expired tokens stay expired."""
+        now = now or timezone.now()
+        return self.active(now).filter(user=user).update(revoked_at=now)
 
 
 class ApiToken(models.Model):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext_noop
 from ninja import Schema
-from pydantic import Field, create_model
+from pydantic import BeforeValidator, Field, create_model
 
 from fazhi.activities.models import KIND_FIGURE, Kind, Mode, Topic
 from fazhi.assignments.models import Assignment
@@ -26,6 +26,20 @@ def choice(choices) -> Any:
 
 def _blank_is_none(value: str):
     return value or None
+
+
+def _empty_is_none(value):
+    return None if value == "" else value
+
+
+def blank_is_none(type_) -> Any:
+    """An optional parameter or field of `type_` where an empty value (`?school=`, a form field sent empty, as
+    browsers and `wx.uploadFile` do) means "not given", as it does on the pages. Range constraints go in its
+    Field / Query."""
+    return Annotated[type_ | None, BeforeValidator(_empty_is_none)]
+
+
+OptionalInt = blank_is_none(int)
 
 
 # ---- errors ------------------------------------------------------------------------------------------------
@@ -241,8 +255,8 @@ class ActivityIn(Schema):
 
     kind: choice(Kind)
     date: datetime.date
-    school: int = Field(None, ge=1, le=MAX_ID)
-    officer: int = Field(None, ge=1, le=MAX_ID)
+    school: OptionalInt = Field(None, ge=1, le=MAX_ID)
+    officer: OptionalInt = Field(None, ge=1, le=MAX_ID)
     classes: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=100)
     whole_school: bool = False
     title: str = Field("", max_length=100)
@@ -250,11 +264,11 @@ class ActivityIn(Schema):
         45, ge=5, le=600, description=gettext_noop("As on the page: 45 unless given"))
     mode: choice(Mode) = Mode.OFFLINE.value
     topics: list[choice(Topic)] = Field(default_factory=list, max_length=len(Topic.values))
-    students: int = Field(None, ge=0, le=20000)
-    teachers: int = Field(None, ge=0, le=5000)
-    parents: int = Field(None, ge=0, le=20000)
-    handbooks: int = Field(None, ge=0, le=20000)
-    pledges: int = Field(None, ge=0, le=20000)
+    students: OptionalInt = Field(None, ge=0, le=20000)
+    teachers: OptionalInt = Field(None, ge=0, le=5000)
+    parents: OptionalInt = Field(None, ge=0, le=20000)
+    handbooks: OptionalInt = Field(None, ge=0, le=20000)
+    pledges: OptionalInt = Field(None, ge=0, le=20000)
     notes: str = Field("", max_length=2000)
 
 

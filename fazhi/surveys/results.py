@@ -16,7 +16,10 @@ Counts come from the database grouped by question and option; nothing is fetched
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 
+from fazhi.accounts.scope import scope_for
+from fazhi.org.models import SchoolClass
 from fazhi.surveys.instruments import FLAG_FROM
 from fazhi.surveys.models import Answer, Question, Response, Survey, SurveyClass
 
@@ -120,6 +123,55 @@ def text_answers(survey: Survey, class_id: int) -> list[str]:
 def can_read_texts(scope, school_class) -> bool:
     return scope.superuser or school_class.pk in scope.officer_class_ids \
         or school_class.school_id in scope.school_ids or school_class.school_id in scope.officer_vp_school_ids
+
+
+def visible_entries(user, survey: Survey):
+    """The survey's classes that the user can see (and those of the schools where they are vice principal), with
+    their respondents (`n`)."""
+    classes = SchoolClass.objects.visible_to(user).values("pk")
+    vp_schools = scope_for(user).officer_vp_school_ids
+    return (SurveyClass.objects.filter(Q(school_class__in=classes) | Q(school_class__school_id__in=vp_schools),
+                                       survey=survey)
+            .select_related("school_class__school", "flagged_tip").annotate(n=Count("responses"))
+            .order_by("school_class__school__name", "school_class__grade", "school_class__number"))
+
+
+def results_for(user, survey: Survey, *, school_id: int | None = None, class_id: int | None = None) -> dict:
+    """What `user` may see of the survey's results (the results page and the API): the whole survey, its schools
+    (and the user's own classes of schools they do not see whole), a school's classes (`school_id`) or one class
+    (`class_id`, which wins over `school_id`); the answers of the selected group unless it is hidden, and a
+    class's free-text answers for its officer and its school. A school or class the user may not see raises
+    Http404.
+
+    Keys: survey, total, show_total (the user sees every class of the survey), schools, selected (None when
+    nothing may be shown), kids (the selected school's classes), rows (`distribution` of the selected group),
+    texts, klass (the selected SchoolClass)."""
+    total, schools, classes = tree(survey)
+    visible_classes = set(visible_entries(user, survey).values_list("school_class_id", flat=True))
+    # A school's figures only for those who see all its classes (an officer holding one class sees that class).
+    schools_shown = [s for s in schools if visible_classes.issuperset(s.class_ids)]
+    own_classes = [c for s in schools if not visible_classes.issuperset(s.class_ids)
+                   for c in classes[s.key] if c.key in visible_classes]
+    selected, kids, texts, klass = total, [], None, None
+    if class_id is not None:
+        selected = next((c for cs in classes.values() for c in cs if c.key == class_id), None)
+        if selected is None or selected.key not in visible_classes:
+            raise Http404
+        klass = SchoolClass.objects.select_related("school").get(pk=selected.key)
+        if can_read_texts(scope_for(user), klass) and not selected.hidden:
+            texts = text_answers(survey, klass.pk)
+    elif school_id is not None:
+        selected = next((s for s in schools_shown if s.key == school_id), None)
+        if selected is None:
+            raise Http404
+        kids = [c for c in classes[selected.key] if c.key in visible_classes]
+    # Who sees the whole survey's figures: those who see every class of it (the region's roles, its owner).
+    show_total = visible_classes.issuperset(total.class_ids)
+    if selected is total and not show_total:
+        selected = None
+    return {"survey": survey, "total": total, "show_total": show_total, "schools": schools_shown + own_classes,
+            "selected": selected, "kids": kids, "rows": distribution(survey, selected) if selected else [],
+            "texts": texts, "klass": klass}
 
 
 def survey_entries(*, region: str | None = None, start=None, end=None, schools=None):

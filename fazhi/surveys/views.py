@@ -4,7 +4,7 @@ and their Excel export."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,6 @@ from fazhi.accounts.scope import get_editable_or_404, get_visible_or_404, scope_
 from fazhi.lib.pagination import CappedPaginator
 from fazhi.lib.params import is_id
 from fazhi.lib.queries import count_of
-from fazhi.org.models import SchoolClass
 from fazhi.surveys import results, services
 from fazhi.surveys.forms import SurveyForm
 from fazhi.surveys.models import Response, Survey, SurveyClass
@@ -79,14 +78,7 @@ def survey_create(request):
 
 
 def _visible_entries(request, survey):
-    """The survey's classes that the user can see (and those of the schools where they are vice principal), with
-    their respondents."""
-    classes = SchoolClass.objects.visible_to(request.user).values("pk")
-    vp_schools = scope_for(request.user).officer_vp_school_ids
-    return (SurveyClass.objects.filter(Q(school_class__in=classes) | Q(school_class__school_id__in=vp_schools),
-                                       survey=survey)
-            .select_related("school_class__school", "flagged_tip").annotate(n=Count("responses"))
-            .order_by("school_class__school__name", "school_class__grade", "school_class__number"))
+    return results.visible_entries(request.user, survey)
 
 
 @login_required
@@ -114,36 +106,13 @@ def survey_close(request, pk):
 
 
 def _results_context(request, survey):
-    total, schools, classes = results.tree(survey)
-    scope = scope_for(request.user)
-    visible_classes = set(_visible_entries(request, survey).values_list("school_class_id", flat=True))
-    # A school's figures only for those who see all its classes (an officer holding one class sees that class).
-    schools_shown = [s for s in schools if visible_classes.issuperset(s.class_ids)]
-    own_classes = [c for s in schools if not visible_classes.issuperset(s.class_ids)
-                   for c in classes[s.key] if c.key in visible_classes]
-    schools = schools_shown
+    """`?school=` or `?class=` (which wins) as `results.results_for` takes them; another value is a 404."""
     school_param, class_param = request.GET.get("school", ""), request.GET.get("class", "")
-    selected, kids, texts, klass = total, [], None, None
-    if is_id(class_param):
-        group = next((c for cs in classes.values() for c in cs if c.key == int(class_param)), None)
-        _require(group is not None and group.key in visible_classes)
-        selected = group
-        klass = SchoolClass.objects.select_related("school").get(pk=group.key)
-        if results.can_read_texts(scope, klass) and not group.hidden:
-            texts = results.text_answers(survey, klass.pk)
-    elif is_id(school_param):
-        selected = next((s for s in schools if s.key == int(school_param)), None)
-        _require(selected is not None)
-        kids = [c for c in classes[selected.key] if c.key in visible_classes]
-    elif school_param or class_param:
+    school_id = int(school_param) if is_id(school_param) else None
+    class_id = int(class_param) if is_id(class_param) else None
+    if class_id is None and school_id is None and (school_param or class_param):
         raise Http404
-    # Who sees the whole survey's figures: those who see every class of it (the region's roles, its owner).
-    show_total = visible_classes.issuperset(total.class_ids)
-    if selected is total and not show_total:
-        selected = None
-    return {"survey": survey, "total": total, "show_total": show_total, "schools": schools + own_classes,
-            "selected": selected, "kids": kids,
-            "rows": results.distribution(survey, selected) if selected else [], "texts": texts, "klass": klass}
+    return results.results_for(request.user, survey, school_id=school_id, class_id=class_id)
 
 
 @login_required

@@ -81,7 +81,7 @@ def test_who_may_not_record_is_refused(client, apiworld):
             "whole_school": "true", "duration_minutes": "40"}
     response = post(client, apiworld.inspector, data)
     assert response.status_code == 403 and response.json()["detail"]
-    assert post(client, apiworld.nobody, data).status_code == 403
+    assert post(client, apiworld.nobody, data).status_code == 401  # no role: the token does not work at all
     # The neighbouring county's committee cannot choose a Dunhuang school.
     response = post(client, apiworld.outsider, data)
     assert response.status_code == 400 and "school" in response.json()["errors"]
@@ -99,3 +99,22 @@ def test_an_officer_cannot_record_in_a_colleagues_name(client, apiworld):
         "officer": apiworld.officer2.pk})
     assert response.status_code == 400 and "officer" in response.json()["errors"]
     assert Activity.objects.count() == before
+
+
+def test_empty_optional_fields_are_left_out_as_a_mini_program_sends_them(client, apiworld):
+    """`wx.uploadFile` sends every field of its formData, empty ones as "": `students` empty counts the ticked
+    classes' students (docs/api.md), `school` and `officer` empty are the page's defaults."""
+    response = post(client, apiworld.officer_user, {
+        "kind": "class_meeting", "date": timezone.localdate().isoformat(), "classes": [apiworld.klass.pk],
+        "school": "", "officer": "", "students": "", "teachers": "", "parents": "", "handbooks": "",
+        "pledges": ""})
+    assert response.status_code == 201, response.content
+    activity = Activity.objects.get(pk=response.json()["id"])
+    assert activity.students == apiworld.klass.student_count > 0
+    assert activity.school == apiworld.school and activity.officer == apiworld.officer
+    assert activity.teachers == activity.parents == activity.handbooks == 0
+    # A value that is not a number is still refused.
+    response = post(client, apiworld.officer_user, {
+        "kind": "class_meeting", "date": timezone.localdate().isoformat(), "classes": [apiworld.klass.pk],
+        "students": "many"})
+    assert response.status_code == 422

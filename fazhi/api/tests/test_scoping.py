@@ -192,3 +192,60 @@ def test_list_queries_stay_flat_as_records_grow(client, apiworld):
                                    category="dignity", description=f"第{i}张纸条")
     for url, n in few.items():
         assert queries(url) == n, url
+
+
+def test_survey_results_apply_the_school_and_class_parameters(client, apiworld):
+    headers = bearer(issue_key(apiworld.committee_admin))
+    survey = apiworld.here.survey
+    url = f"/api/v1/surveys/{survey.pk}/results"
+    whole = client.get(url, **headers).json()
+    assert whole["selected"]["level"] == "survey" and [g["level"] for g in whole["groups"]] == ["school"]
+    school = client.get(url, {"school": apiworld.school.pk}, **headers).json()
+    assert school["selected"]["level"] == "school" and school["selected"]["id"] == apiworld.school.pk
+    assert school["total"] is None
+    assert [(g["level"], g["id"]) for g in school["groups"]] == [("class", apiworld.klass.pk)]
+    one_class = client.get(url, {"class": apiworld.klass.pk, "school": apiworld.school.pk}, **headers).json()
+    assert one_class["selected"]["level"] == "class" and one_class["selected"]["id"] == apiworld.klass.pk
+    # Empty values are "not given", as on the page; a school of the other county is a 404.
+    assert client.get(url, {"school": "", "class": ""}, **headers).json() == whole
+    assert client.get(url, {"school": apiworld.other_school.pk}, **headers).status_code == 404
+
+
+def test_figures_apply_the_period_parameters(client, apiworld):
+    from fazhi.activities.stats import period_dates
+    from fazhi.org.models import current_school_year
+
+    headers = bearer(issue_key(apiworld.committee_admin))
+    year = current_school_year()
+    body = client.get("/api/v1/figures", {"period": "year"}, **headers).json()
+    assert (body["from"], body["to"]) == (f"{year}-09-01", f"{year + 1}-08-31")
+    body = client.get("/api/v1/figures", {"from": "2020-01-01", "to": "2020-12-31"}, **headers).json()
+    assert (body["from"], body["to"]) == ("2020-01-01", "2020-12-31") and body["activities_total"] == 0
+    semester = period_dates(None)
+    assert semester[2] == "semester"
+    body = client.get("/api/v1/figures", {"period": "", "from": "", "to": "", "region": ""}, **headers).json()
+    assert (body["from"], body["to"]) == (semester[0].isoformat(), semester[1].isoformat())
+    assert body["region"] == "620982"
+
+
+def test_empty_filters_are_not_given_as_on_the_pages(client, apiworld):
+    headers = bearer(issue_key(apiworld.committee_admin))
+    for url, empty in [("/api/v1/classes", {"school": "", "school_year": "", "region": "", "q": ""}),
+                       ("/api/v1/assignments", {"school": "", "officer": "", "school_year": "", "status": ""}),
+                       ("/api/v1/activities", {"school": "", "officer": "", "from": "", "to": "", "kind": ""}),
+                       ("/api/v1/officers", {"unit": "", "status": ""}),
+                       ("/api/v1/cases", {"school": "", "state": "", "category": ""})]:
+        response = client.get(url, empty, **headers)
+        assert response.status_code == 200, (url, response.content)
+        assert response.json() == client.get(url, **headers).json(), url
+    assert client.get("/api/v1/classes", {"school": "x"}, **headers).status_code == 422
+
+
+def test_offset_is_capped_like_the_pages_count(client, apiworld):
+    from fazhi.lib.pagination import COUNT_CAP
+
+    headers = bearer(issue_key(apiworld.committee_admin))
+    response = client.get("/api/v1/schools", {"offset": COUNT_CAP}, **headers)
+    assert response.status_code == 200 and response.json()["items"] == []
+    response = client.get("/api/v1/schools", {"offset": COUNT_CAP + 1}, **headers)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "offset"]

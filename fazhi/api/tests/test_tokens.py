@@ -163,3 +163,59 @@ def test_docs_page_lists_every_operation_from_the_openapi_document(client, world
     assert "<code>items[].school_name</code>" in page  # response fields of a list, nested
     assert "class_meeting" in page  # the choices of an enum
     assert "<script" not in page.split("</head>", 1)[1]
+
+
+def _works(client, key) -> bool:
+    return client.get("/api/v1/assignments", **bearer(key)).status_code == 200
+
+
+def test_an_administrators_password_reset_revokes_the_users_tokens(client, world):
+    key, other = issue_key(world.liaison), issue_key(world.officer_user)
+    expired = ApiToken.objects.get(key_hash=hashlib.sha256(issue_key(world.liaison).encode()).hexdigest())
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - datetime.timedelta(days=1))
+    assert _works(client, key)
+    admin = client.__class__()
+    admin.force_login(world.committee_admin)
+    response = admin.post(f"/accounts/{world.liaison.pk}/reset-password/")
+    assert response.status_code == 200
+    assert not _works(client, key)
+    assert client.get("/api/v1/assignments", **bearer(key)).status_code == 401
+    token = ApiToken.objects.get(key_hash=hashlib.sha256(key.encode()).hexdigest())
+    assert token.revoked_at is not None
+    # An expired token stays expired (not marked revoked); another user's token is untouched.
+    expired.refresh_from_db()
+    assert expired.revoked_at is None
+    assert _works(client, other)
+
+
+def test_a_temporary_password_blocks_tokens_until_it_is_changed(client, world):
+    key = issue_key(world.liaison)
+    world.liaison.must_change_password = True  # e.g. set in the Django admin, without the reset page
+    world.liaison.save(update_fields=["must_change_password"])
+    assert client.get("/api/v1/assignments", **bearer(key)).status_code == 401
+    world.liaison.must_change_password = False
+    world.liaison.save(update_fields=["must_change_password"])
+    assert _works(client, key)
+
+
+def test_changing_ones_own_password_revokes_ones_tokens(client, world):
+    from fazhi.conftest import PASSWORD
+
+    key, other = issue_key(world.liaison), issue_key(world.officer_user)
+    client.force_login(world.liaison)
+    response = client.post("/password/", {"old_password": PASSWORD, "new_password1": "Dunhuang-2026-new",
+                                          "new_password2": "Dunhuang-2026-new"})
+    assert response.status_code == 302
+    client.logout()
+    assert client.get("/api/v1/assignments", **bearer(key)).status_code == 401
+    assert _works(client, other)
+    # A token made after the change works.
+    assert _works(client, issue_key(world.liaison))
+
+
+def test_a_user_without_any_role_left_is_refused(client, world):
+    key = issue_key(world.liaison)
+    assert _works(client, key)
+    world.liaison.memberships.all().delete()
+    assert client.get("/api/v1/assignments", **bearer(key)).status_code == 401
+    assert client.get("/api/v1/openapi.json", **bearer(key)).status_code == 401
