@@ -1,5 +1,6 @@
 """Walk every URL pattern: anonymous visitors are refused everywhere except an explicit allow-list,
-and an outsider (committee admin of a neighbouring county) gets 404 for every object of Dunhuang."""
+and an outsider (a user of the neighbouring county, in every role) gets 404 for every object of Dunhuang, on the
+pages and in the JSON API."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -209,12 +210,35 @@ def dunhuang_objects(world) -> dict[str, dict]:
     }
 
 
+OUTSIDER_ROLES = ("committee_admin", "education_staff", "inspector", "liaison", "officer", "school_admin",
+                  "teacher")
+
+
+def outsider(world, role: str):
+    """A user of the neighbouring county (肃州区) in the given role: nothing of Dunhuang is theirs."""
+    from fazhi.accounts.models import Role
+    from fazhi.conftest import make_user
+
+    if role == "committee_admin":
+        return world.outsider
+    scope = {
+        "education_staff": (Role.EDUCATION_STAFF, {"region": world.suzhou}),
+        "inspector": (Role.INSPECTOR, {"region": world.suzhou}),
+        "liaison": (Role.LIAISON, {"unit": world.other_court}),
+        "officer": (Role.OFFICER, {"officer": world.other_officer}),
+        "school_admin": (Role.SCHOOL_ADMIN, {"school": world.other_school}),
+        "teacher": (Role.TEACHER, {"school_class": world.other_class}),
+    }[role]
+    return make_user(f"outsider-{role}", scope[0], **scope[1])
+
+
 @pytest.mark.django_db
-def test_outsider_gets_404_for_every_object_page_of_another_county(client, world):
-    """Every pattern with an object id, GET and POST, by a committee admin of the neighbouring county.
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_outsider_gets_404_for_every_object_page_of_another_county(client, world, role):
+    """Every pattern with an object id, GET and POST, by a user of the neighbouring county in each role.
     A new pattern must be added to dunhuang_objects(), or this test fails."""
     targets = dunhuang_objects(world)
-    client.force_login(world.outsider)
+    client.force_login(outsider(world, role))
     seen = 0
     for name, route, _ in all_routes():
         if "<int:pk>" not in route or name.startswith("accounts:"):
@@ -224,20 +248,21 @@ def test_outsider_gets_404_for_every_object_page_of_another_county(client, world
         url = fill(route, targets[prefix])
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            assert response.status_code in (404, 405), (name, url, method, response.status_code)
+            assert response.status_code in (404, 405), (role, name, url, method, response.status_code)
             seen += 1
     assert seen >= 38
 
 
 @pytest.mark.django_db
-def test_outsider_gets_404_for_every_object_of_another_county_in_the_api(client, world):
+@pytest.mark.parametrize("role", OUTSIDER_ROLES)
+def test_outsider_gets_404_for_every_object_of_another_county_in_the_api(client, world, role):
     """Every API route with an id in it, called with the outsider's own valid token and an id of Dunhuang."""
     import datetime
 
     from fazhi.api.models import ApiToken
 
     values = dunhuang_objects(world)["api/v1/"]
-    _token, key = ApiToken.issue(user=world.outsider, name="x",
+    _token, key = ApiToken.issue(user=outsider(world, role), name="x",
                                  expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30))
     seen = 0
     for name, route, _ in all_routes():
@@ -245,7 +270,7 @@ def test_outsider_gets_404_for_every_object_of_another_county_in_the_api(client,
             continue
         url = fill(route, values)  # fails for a new parameter until it is added to dunhuang_objects()
         response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}")
-        assert response.status_code == 404, (name, url, response.status_code)
+        assert response.status_code == 404, (role, name, url, response.status_code)
         assert response.json() == {"detail": "Not Found"}
         seen += 1
     assert seen >= 8
