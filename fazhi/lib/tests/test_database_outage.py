@@ -179,7 +179,11 @@ def test_logging_in_while_the_database_is_down_is_a_503_not_a_500(world):
     assert PASSWORD not in sent.content.decode()  # a staff form is never echoed back
 
 
+@pytest.mark.django_db
 def test_other_errors_stay_errors():
+    from django.db import connection
+
+    connection.ensure_connection()  # an error without SQLSTATE on a live connection is ours, not an outage
     request = RequestFactory().get("/cases/")
     middleware = DatabaseUnavailableMiddleware(lambda r: HttpResponse(status=500))
     assert middleware.process_exception(request, ValueError("bug")) is None

@@ -91,7 +91,8 @@ def build(world):
     from fazhi.surveys.models import Answer, Question, Response, SurveyClass
     from fazhi.tips import services as tips
 
-    targets = dunhuang_objects(world)
+    # Account pages take a user's id (the URL-access fixture leaves accounts to their own tests).
+    targets = {"accounts/": {"pk": world.liaison.pk}, **dunhuang_objects(world)}
     submitted = tips.submit_tip(school_class=world.klass, channel="qr", category="physical",
                                 description="x", idempotency_key="xss-test", place="x", people="x")
     tips.message_reporter(submitted.tip.case, by=world.committee_admin, body="x")
