@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("accounts/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("accounts/<int:pk>/toggle-active/", views.user_toggle_active, name="user_toggle_active"),
+    path("accounts/<int:pk>/revoke-tokens/", views.user_revoke_tokens, name="user_revoke_tokens"),
     path("accounts/roles/<int:pk>/delete/", views.membership_delete, name="membership_delete"),
 ]

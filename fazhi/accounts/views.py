@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fazhi.accounts import permissions as perms
@@ -129,6 +130,7 @@ def user_detail(request, pk):
         "membership_form": membership_form,
         "roles_elsewhere": account.memberships.count() - len(memberships),
         "can_change_login": User.objects.managed_entirely_by(request.user).filter(pk=account.pk).exists(),
+        "api_tokens": account.api_tokens.active(),
     })
 
 
@@ -166,6 +168,18 @@ def user_toggle_active(request, pk):
         account.is_active = not account.is_active
         account.save(update_fields=["is_active"])
         messages.success(request, _("Account enabled.") if account.is_active else _("Account disabled."))
+    return redirect("accounts:user_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def user_revoke_tokens(request, pk):
+    """The administrator's kill switch for a login's API tokens (a lost phone, a leaked key)."""
+    _require_user_admin(request)
+    account = _managed_user_or_404(request, pk)
+    revoked = account.revoke_api_tokens()
+    messages.success(request, ngettext("%(n)d API token revoked.", "%(n)d API tokens revoked.", revoked)
+                     % {"n": revoked})
     return redirect("accounts:user_detail", pk=account.pk)
 
 

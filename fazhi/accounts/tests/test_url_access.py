@@ -279,11 +279,11 @@ def test_outsider_gets_404_for_every_object_of_another_county_in_the_api(client,
 @pytest.mark.django_db
 def test_outsider_cannot_manage_accounts_of_another_county(client, world):
     client.force_login(world.outsider)
-    for name in ("user_detail", "user_edit", "user_reset_password", "user_toggle_active"):
+    for name in ("user_detail", "user_edit", "user_reset_password", "user_toggle_active", "user_revoke_tokens"):
         for method in ("get", "post"):
             response = getattr(client, method)(f"/accounts/{world.liaison.pk}/" + {
                 "user_detail": "", "user_edit": "edit/", "user_reset_password": "reset-password/",
-                "user_toggle_active": "toggle-active/"}[name])
+                "user_toggle_active": "toggle-active/", "user_revoke_tokens": "revoke-tokens/"}[name])
             assert response.status_code in (404, 405)
     membership = world.liaison.memberships.get()
     assert client.post(f"/accounts/roles/{membership.pk}/delete/").status_code == 404

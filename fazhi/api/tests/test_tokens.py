@@ -188,6 +188,32 @@ def test_an_administrators_password_reset_revokes_the_users_tokens(client, world
     assert _works(client, other)
 
 
+def test_an_administrator_sees_a_users_tokens_and_revokes_them_all(client, world):
+    key, other = issue_key(world.liaison), issue_key(world.officer_user)
+    admin = client.__class__()
+    admin.force_login(world.committee_admin)
+    page = admin.get(f"/accounts/{world.liaison.pk}/", **EN).content.decode()
+    assert key[:10] in page and "Revoke all API tokens" in page
+    assert key not in page  # only the prefix is ever shown again
+    response = admin.post(f"/accounts/{world.liaison.pk}/revoke-tokens/", follow=True, **EN)
+    assert "1 API token revoked." in response.content.decode()
+    assert "No valid API tokens." in response.content.decode()
+    assert not _works(client, key)
+    assert _works(client, other)
+    # The password is unchanged (unlike a reset): the user goes on working and may make a new token.
+    world.liaison.refresh_from_db()
+    assert world.liaison.check_password("Fazhi-test-2026!") and not world.liaison.must_change_password
+    assert admin.post(f"/accounts/{world.liaison.pk}/revoke-tokens/", follow=True, **EN).status_code == 200
+
+
+def test_an_administrator_outside_the_users_scope_cannot_revoke_their_tokens(client, world):
+    key = issue_key(world.liaison)
+    client.force_login(world.outsider)
+    assert client.post(f"/accounts/{world.liaison.pk}/revoke-tokens/").status_code == 404
+    client.logout()
+    assert _works(client.__class__(), key)
+
+
 def test_a_temporary_password_blocks_tokens_until_it_is_changed(client, world):
     key = issue_key(world.liaison)
     world.liaison.must_change_password = True  # e.g. set in the Django admin, without the reset page
