@@ -7,7 +7,8 @@ POST /api/v1/public/classes/{token}/tips   JSON (or multipart with `photos`): ca
         → 201 {"receipt": "…"} (200 with the same receipt when the key was seen before)
 POST /api/v1/public/tips/lookup   {"receipt"} → 200 {"status", "status_label", "received_on", "category",
         "messages": [{"from": "reporter"|"handler", "body", "at"}]}
-POST /api/v1/public/tips/reply    {"receipt", "message"} → 201 {"ok": true}
+POST /api/v1/public/tips/reply    {"receipt", "message"}, optional `Idempotency-Key` (as above): the same key and text
+        again store the message once → 201 {"ok": true}
 Errors: 400 {"errors": {field: [..]}} or {"error": "…"}, 404 unknown class or receipt, 413 body too large,
 429 too many attempts, 503 try again.
 """
@@ -41,6 +42,11 @@ def _json(data, status=200):
 
 def _error(message, status):
     return _json({"error": str(message)}, status)
+
+
+def _bad_key():
+    return _json({"errors": {"idempotency_key": [_("Use 22 to 100 letters, digits, '-' or '_', random for each "
+                                                   "report.")]}}, 400)
 
 
 class BadBody(Exception):
@@ -87,8 +93,7 @@ def submit(request, token):
         return _error(e.message, e.status)
     key = request.headers.get("Idempotency-Key") or data.get("idempotency_key") or receipts.new_idempotency_key()
     if not isinstance(key, str) or not KEY_RE.fullmatch(key):
-        return _json({"errors": {"idempotency_key": [_("Use 22 to 100 letters, digits, '-' or '_', random for "
-                                                       "each report.")]}}, 400)
+        return _bad_key()
     if ratelimit.submissions_exceeded(request):
         return _error(_("Too many reports from this network; wait ten minutes."), 429)
     form = TipForm(_as_form_data(data))
@@ -154,8 +159,11 @@ def reply(request):
     if not form.is_valid():
         return _json({"errors": {("message" if k == "body" else k): [str(m) for m in v]
                                  for k, v in form.errors.items()}}, 400)
+    key = request.headers.get("Idempotency-Key") or data.get("idempotency_key")  # optional for a reply
+    if key is not None and (not isinstance(key, str) or not KEY_RE.fullmatch(key)):
+        return _bad_key()
     try:
-        services.reporter_reply(tip, body=form.cleaned_data["body"])
+        services.reporter_reply(tip, body=form.cleaned_data["body"], idempotency_key=key)
     except DatabaseError as exc:
         return _error(_("The message could not be saved; send it again in a moment."),
                       failed_write_status(exc, log, "reporter message"))

@@ -357,12 +357,16 @@ class Message(models.Model):
                                related_name="+")
     body = models.TextField(_("message"), max_length=MAX_MESSAGE)
     created_at = models.DateTimeField(default=timezone.now)
+    # A reporter's message sent twice (a double tap, "send again" after an outage) is stored once: HMAC of the
+    # reply form's key bound to the text, as for tips.
+    idempotency_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(from_reporter=False) | Q(author__isnull=True),
                                    name="message_reporter_has_no_author"),
+            models.UniqueConstraint(fields=["tip", "idempotency_hash"], name="message_once_per_key"),
         ]
 
     def __str__(self):

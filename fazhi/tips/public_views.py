@@ -117,11 +117,14 @@ def find_tip(request, text: str) -> tuple[Tip | None, str]:
     return tip, ""
 
 
-def _status_context(tip: Tip, receipt: str, reply_form=None, sent=False) -> dict:
+def _status_context(tip: Tip, receipt: str, reply_form=None, sent=False, form_key=None) -> dict:
+    """The follow-up page. `form_key`: the reply form's signed key when the same message is shown again to be
+    re-sent (sending it twice stores it once); a fresh one for a new message."""
     return {
         "tip": tip, "status": tip.case.reporter_status, "thread": list(tip.messages.all()),
         "reply_form": reply_form or ReplyForm(initial={"receipt": receipt}), "sent": sent,
         "receipt": receipts.grouped(receipt),
+        "form_key": form_key or receipts.sign_form_key(receipts.new_idempotency_key()),
     }
 
 
@@ -148,13 +151,16 @@ def reply(request):
     if tip is None:
         return _page("tips/followup.html", {"lookup": LookupForm(), "problem": problem}, status=400)
     receipt = receipts.normalise(request.POST.get("receipt"))
+    signed = request.POST.get("form_key", "")
+    key = receipts.unsign_form_key(signed)  # None for a page older than a day: the message is still taken
+    kept = signed if key else None
     if not form.is_valid():
-        return _page("tips/followup.html", _status_context(tip, receipt, reply_form=form))
+        return _page("tips/followup.html", _status_context(tip, receipt, reply_form=form, form_key=kept))
     try:
-        services.reporter_reply(tip, body=form.cleaned_data["body"])
+        services.reporter_reply(tip, body=form.cleaned_data["body"], idempotency_key=key)
     except DatabaseError as exc:
         status = failed_write_status(exc, log, "reporter message")  # 503 when unreachable; 500 (logged) for a bug
-        context = _status_context(tip, receipt, reply_form=form)
+        context = _status_context(tip, receipt, reply_form=form, form_key=kept)
         context["problem"] = _("Your message could not be saved just now. It is kept below: send it again in a "
                                "moment.")
         return _page("tips/followup.html", context, status=status)

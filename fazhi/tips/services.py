@@ -377,10 +377,22 @@ def message_reporter(case: Case, *, by, body: str) -> Message:
 
 
 @transaction.atomic
-def reporter_reply(tip: Tip, *, body: str) -> Message:
+def reporter_reply(tip: Tip, *, body: str, idempotency_key: str | None = None) -> Message:
     """The anonymous reporter wrote again (with their receipt). The owner is told, or the first two steps of
-    the contact list if nobody owns the case yet."""
-    message = Message.objects.create(tip=tip, from_reporter=True, body=body)
+    the contact list if nobody owns the case yet. The same key with the same text again (a double tap, "send
+    again") gives back the first message and tells nobody twice."""
+    key_hash = receipts.idempotency_hash(receipts.bind(idempotency_key, tip.pk, body)) if idempotency_key else None
+    if key_hash:
+        earlier = Message.objects.filter(tip=tip, idempotency_hash=key_hash).first()
+        if earlier is not None:
+            return earlier
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(tip=tip, from_reporter=True, body=body, idempotency_hash=key_hash)
+        except IntegrityError:  # the same message arriving twice at the same moment
+            return Message.objects.get(tip=tip, idempotency_hash=key_hash)
+    else:
+        message = Message.objects.create(tip=tip, from_reporter=True, body=body)
     case = tip.case
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.REPLY)
     key = f"tip:{tip.pk}:reply:{message.pk}"

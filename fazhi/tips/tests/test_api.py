@@ -125,3 +125,25 @@ def test_a_reply_needs_a_message(client, tipworld):
     response = post(client, "/api/v1/public/tips/reply", {"receipt": receipt, "message": ""})
     assert response.status_code == 400 and "message" in response.json()["errors"]
     assert Message.objects.count() == 0
+
+
+def test_a_reply_sent_twice_with_the_same_key_is_stored_once(client, tipworld):
+    from fazhi.notices.models import Notification
+
+    receipt = submit(client, tipworld.klass, key=str(uuid.uuid4())).json()["receipt"]
+    before = Notification.objects.count()
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        replied = post(client, "/api/v1/public/tips/reply", {"receipt": receipt, "message": "还在发生"},
+                       **{"Idempotency-Key": key})
+        assert replied.status_code == 201
+    assert Message.objects.filter(from_reporter=True).count() == 1
+    notified = Notification.objects.count() - before
+    # Another text with the same key is another message; without a key every reply is kept.
+    post(client, "/api/v1/public/tips/reply", {"receipt": receipt, "message": "又发生了"}, **{"Idempotency-Key": key})
+    post(client, "/api/v1/public/tips/reply", {"receipt": receipt, "message": "还在发生"})
+    assert Message.objects.filter(from_reporter=True).count() == 3
+    assert notified >= 1 and Notification.objects.count() - before == 3 * notified
+    bad = post(client, "/api/v1/public/tips/reply", {"receipt": receipt, "message": "还在发生"},
+               **{"Idempotency-Key": "short"})
+    assert bad.status_code == 400 and "idempotency_key" in bad.json()["errors"]

@@ -65,6 +65,22 @@ def test_a_student_reports_gets_a_receipt_and_reads_the_officers_reply(client, t
     assert Notification.objects.filter(user=tipworld.officer_user, kind="reporter_message").count() == 1
 
 
+def test_a_reply_form_sent_twice_stores_one_message(client, tipworld):
+    receipt = receipt_of(report(client, tipworld.klass))
+    page = Client().post("/report/followup/", {"receipt": receipt})
+    key = form_key(page)
+    for _ in range(2):  # a double tap, or "send again" after an outage
+        sent = Client().post("/report/reply/", {"receipt": receipt, "body": "又发生了。", "form_key": key})
+        assert sent.status_code == 200 and "又发生了。" in sent.content.decode()
+    assert Message.objects.filter(from_reporter=True).count() == 1
+    assert CaseEvent.objects.filter(kind="reply").count() == 1
+    assert Notification.objects.filter(user=tipworld.officer_user, kind="reporter_message").count() == 1
+    # The page after sending offers a fresh form: the next message is a new one.
+    assert form_key(sent) != key
+    Client().post("/report/reply/", {"receipt": receipt, "body": "又发生了。", "form_key": form_key(sent)})
+    assert Message.objects.filter(from_reporter=True).count() == 2
+
+
 def test_public_pages_set_no_cookie_and_are_not_cached(client, tipworld):
     form = client.get(f"/c/{tipworld.klass.public_token}/report/")
     sent = client.post(f"/c/{tipworld.klass.public_token}/report/", {
