@@ -106,6 +106,7 @@ class Activity(models.Model):
 
     history = HistoricalRecords()
     objects = ActivityQuerySet.as_manager()
+    SEARCH_FIELDS = ("title", "notes", "school__name", "officer__name")
 
     EDIT_DAYS = 7  # editing is allowed for this many days after recording, then the record is locked
 

@@ -6,7 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q
+from django.db.models import OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -64,9 +64,7 @@ def activity_list(request):
     if is_id(unit):
         activities = activities.filter(officer__unit_id=int(unit))
     q = request.GET.get("q", "").strip()
-    if q:
-        activities = activities.filter(Q(title__icontains=q) | Q(notes__icontains=q) | Q(school__name__icontains=q)
-                                       | Q(officer__name__icontains=q))
+    activities = activities.search(q)
     activities = (activities.select_related("school", "officer")
                   .prefetch_related("classes")
                   .annotate(evidence_count=count_of(Evidence.objects.filter(activity=OuterRef("pk"))))

@@ -9,7 +9,6 @@ import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -28,7 +27,6 @@ from fazhi.api import schemas as s
 from fazhi.api.auth import TokenAuth
 from fazhi.assignments.models import Assignment
 from fazhi.lib.pagination import COUNT_CAP
-from fazhi.lib.params import is_id
 from fazhi.org.models import Officer, School, SchoolClass
 from fazhi.surveys.models import Survey
 from fazhi.surveys.results import results_for
@@ -117,9 +115,7 @@ def list_schools(request, q: str | None = Text, region: s.blank_is_none(str) = R
                .order_by("region_id", "name", "pk"))
     if region:
         schools = schools.filter(region__code__startswith=region)
-    if q:
-        schools = schools.filter(Q(name__icontains=q) | Q(address__icontains=q))
-    return _page(schools, limit, offset)
+    return _page(schools.search(q), limit, offset)
 
 
 @api.get("/schools/{school_id}", response={200: s.SchoolOut, **DETAIL}, tags=["registry"],
@@ -142,10 +138,7 @@ def list_classes(request, q: str | None = Text, school: s.OptionalInt = Optional
         classes = classes.filter(school__region__code__startswith=region)
     if school_year:
         classes = classes.filter(school_year=school_year)
-    if q:
-        classes = classes.filter(Q(school__name__icontains=q) | Q(name__icontains=q)
-                                 | Q(homeroom_teacher__icontains=q))
-    return _page(classes, limit, offset)
+    return _page(classes.search(q), limit, offset)
 
 
 @api.get("/classes/{class_id}", response={200: s.ClassOut, **DETAIL}, tags=["registry"],
@@ -169,9 +162,7 @@ def list_officers(request, q: str | None = Text, unit: s.OptionalInt = OptionalI
         officers = officers.filter(unit__region__code__startswith=region)
     if status:
         officers = officers.filter(status=status)
-    if q:
-        officers = officers.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(title__icontains=q))
-    return _page(officers, limit, offset)
+    return _page(officers.search(q), limit, offset)
 
 
 @api.get("/officers/{officer_id}", response={200: s.OfficerOut, **DETAIL}, tags=["registry"],
@@ -200,10 +191,7 @@ def list_assignments(request, q: str | None = Text, school: s.OptionalInt = Opti
                          ("school_year", school_year)):
         if value:
             qs = qs.filter(**{field: value})
-    if q:
-        qs = qs.filter(Q(officer__name__icontains=q) | Q(school__name__icontains=q)
-                       | Q(school_class__name__icontains=q))
-    return _page(qs, limit, offset)
+    return _page(qs.search(q), limit, offset)
 
 
 @api.get("/assignments/{assignment_id}", response={200: s.AssignmentOut, **DETAIL}, tags=["assignments"],
@@ -232,10 +220,7 @@ def list_activities(request, q: str | None = Text, kind: s.blank_is_none(s.choic
             activities = activities.filter(**{field: value})
     if region:
         activities = activities.in_region(region)
-    if q:
-        activities = activities.filter(Q(title__icontains=q) | Q(notes__icontains=q)
-                                       | Q(school__name__icontains=q) | Q(officer__name__icontains=q))
-    return _page(activities, limit, offset)
+    return _page(activities.search(q), limit, offset)
 
 
 @api.get("/activities/{activity_id}", response={200: s.ActivityOut, **DETAIL}, tags=["activities"],
@@ -310,17 +295,12 @@ def _cases(user):
          description=gettext_noop("The cases of the tip line and of clues entered by staff that the caller "
                                   "handles."))
 def list_cases(request, q: str | None = Text,
-               state: s.blank_is_none(Literal["open", "overdue"] | s.choice(CaseStatus)) = None,
+               state: s.blank_is_none(Literal["open", "overdue", "urgent"] | s.choice(CaseStatus)) = None,
                category: s.blank_is_none(s.choice(Category)) = None, school: s.OptionalInt = OptionalId,
                region: s.blank_is_none(str) = RegionCode, mine: bool = False, limit: int = Limit, offset: int = Offset):
     _require(perms.can_see_cases(scope_for(request.user)))
     cases = _cases(request.user).order_by("-tip__created_at", "-pk")
-    if state == "open":
-        cases = cases.open()
-    elif state == "overdue":
-        cases = cases.overdue()
-    elif state:
-        cases = cases.filter(status=state)
+    cases = cases.in_state(state)
     if category:
         cases = cases.filter(tip__category=category)
     if school:
@@ -329,11 +309,7 @@ def list_cases(request, q: str | None = Text,
         cases = cases.filter(tip__school__region__code__startswith=region)
     if mine:
         cases = cases.filter(owner=request.user)
-    if q:
-        number = q.rpartition("-")[2]
-        by_number = Q(pk=int(number)) if is_id(number) else Q(pk__in=[])  # as the case list page
-        cases = cases.filter(by_number | Q(tip__description__icontains=q) | Q(tip__people__icontains=q))
-    return _page(cases, limit, offset)
+    return _page(cases.search(q), limit, offset)
 
 
 @api.get("/cases/{case_id}", response={200: s.CaseOut, **DETAIL}, tags=["cases"],
@@ -349,9 +325,7 @@ def list_surveys(request, q: str | None = Text, limit: int = Limit, offset: int 
     _require(perms.can_see_surveys(scope_for(request.user)))
     surveys = (Survey.objects.visible_to(request.user).select_related("questionnaire")
                .order_by("-opens_on", "-pk"))
-    if q:
-        surveys = surveys.filter(title__icontains=q)
-    return _page(surveys, limit, offset)
+    return _page(surveys.search(q), limit, offset)
 
 
 @api.get("/surveys/{survey_id}", response={200: s.SurveyOut, **DETAIL}, tags=["surveys"],

@@ -169,6 +169,7 @@ class Assignment(models.Model):
 
     history = HistoricalRecords()
     objects = AssignmentQuerySet.as_manager()
+    SEARCH_FIELDS = ("officer__name", "school__name", "school_class__name")
 
     class Meta:
         ordering = ["-proposed_at"]

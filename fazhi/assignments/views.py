@@ -61,8 +61,7 @@ def assignment_list(request):
     if role in A.Role.values:
         qs = qs.filter(role=role)
     q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(officer__name__icontains=q) | Q(school__name__icontains=q) | Q(school_class__name__icontains=q))
+    qs = qs.search(q)
     unit = request.GET.get("unit", "")
     if is_id(unit):
         qs = qs.filter(officer__unit_id=int(unit))

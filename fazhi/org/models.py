@@ -72,6 +72,16 @@ class ScopedQuerySet(models.QuerySet):
             return self
         return self.filter(self.model.edit_q(scope))
 
+    def search(self, q: str):
+        """Records with `q` in one of the model's `SEARCH_FIELDS`: the lists' search box and the API's `q`."""
+        q = (q or "").strip()
+        if not q:
+            return self
+        found = Q(pk__in=[])
+        for field in self.model.SEARCH_FIELDS:
+            found |= Q(**{f"{field}__icontains": q})
+        return self.filter(found)
+
 
 def _prefix_q(field: str, prefixes) -> Q:
     q = Q(pk__in=[])
@@ -168,6 +178,7 @@ class Unit(models.Model):
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
+    SEARCH_FIELDS = ("name", "phone")
 
     class Meta:
         ordering = ["region_id", "kind", "name"]
@@ -233,6 +244,7 @@ class School(models.Model):
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
+    SEARCH_FIELDS = ("name", "address")
 
     class Meta:
         ordering = ["region_id", "name"]
@@ -310,6 +322,7 @@ class SchoolClass(models.Model):
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
+    SEARCH_FIELDS = ("school__name", "name", "homeroom_teacher")
 
     class Meta:
         ordering = ["school_id", "-school_year", "grade", "number"]
@@ -390,6 +403,7 @@ class Officer(models.Model):
 
     history = HistoricalRecords(excluded_fields=["photo"])
     objects = ScopedQuerySet.as_manager()
+    SEARCH_FIELDS = ("name", "phone", "title")
 
     class Meta:
         ordering = ["unit_id", "name"]

@@ -61,8 +61,7 @@ def unit_list(request):
         officer_count=count_of(Officer.objects.filter(unit=OuterRef("pk"), status=Officer.Status.ACTIVE))).order_by("region_id", "kind", "name")
     units, region = _region_filter(request, units, "region__code")
     q = request.GET.get("q", "").strip()
-    if q:
-        units = units.filter(Q(name__icontains=q) | Q(phone__icontains=q))
+    units = units.search(q)
     kind = request.GET.get("kind", "")
     if kind in Unit.Kind.values:
         units = units.filter(kind=kind)
@@ -124,8 +123,7 @@ def school_list(request):
         class_count=count_of(SchoolClass.objects.filter(school=OuterRef("pk"), school_year=year))).order_by("region_id", "name")
     schools, region = _region_filter(request, schools, "region__code")
     q = request.GET.get("q", "").strip()
-    if q:
-        schools = schools.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    schools = schools.search(q)
     stage = request.GET.get("stage", "")
     if stage in School.Stage.values:
         schools = schools.filter(stage=stage)
@@ -179,8 +177,7 @@ def class_list(request):
     year = _school_year(request)
     classes = classes.filter(school_year=year)
     q = request.GET.get("q", "").strip()
-    if q:
-        classes = classes.filter(Q(school__name__icontains=q) | Q(name__icontains=q) | Q(homeroom_teacher__icontains=q))
+    classes = classes.search(q)
     school = request.GET.get("school", "")
     if is_id(school):
         classes = classes.filter(school_id=int(school))
@@ -230,8 +227,7 @@ def officer_list(request):
     officers = Officer.objects.visible_to(request.user).select_related("unit")
     officers, region = _region_filter(request, officers, "unit__region__code")
     q = request.GET.get("q", "").strip()
-    if q:
-        officers = officers.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(title__icontains=q))
+    officers = officers.search(q)
     unit = request.GET.get("unit", "")
     if is_id(unit):
         officers = officers.filter(unit_id=int(unit))

@@ -177,6 +177,7 @@ class Survey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = SurveyQuerySet.as_manager()
+    SEARCH_FIELDS = ("title",)
 
     class Meta:
         ordering = ["-opens_on", "-pk"]

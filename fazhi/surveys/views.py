@@ -34,8 +34,7 @@ def survey_list(request):
     _require(perms.can_see_surveys(scope))
     surveys = Survey.objects.visible_to(request.user)
     q = request.GET.get("q", "").strip()[:100]
-    if q:
-        surveys = surveys.filter(title__icontains=q)
+    surveys = surveys.search(q)
     state = request.GET.get("state", "")
     today = timezone.localdate()
     if state == "open":

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from fazhi.lib.params import is_id
 from fazhi.org.models import Region, School, SchoolClass, ScopedQuerySet, _prefix_q, nearest_for_region
 
 MAX_TEXT = 5000  # characters in a description
@@ -276,6 +277,30 @@ class CaseQuerySet(models.QuerySet):
     def overdue(self, now: datetime.datetime | None = None):
         """Past a deadline: not acknowledged in time, or an investigation not decided in time."""
         return self.filter(overdue_q(now))
+
+    STATES = ("open", "overdue", "urgent", *Status.values)
+
+    def in_state(self, state: str):
+        """The list's state filter: open, overdue, urgent (not yet acknowledged) or one status; anything else
+        filters nothing."""
+        if state == "open":
+            return self.open()
+        if state == "overdue":
+            return self.overdue()
+        if state == "urgent":
+            return self.filter(urgent=True, status=Status.RECEIVED)
+        if state in Status.values:
+            return self.filter(status=state)
+        return self
+
+    def search(self, q: str):
+        """By case number (the last part of e.g. "T-2026-42" or just 42), or words of the report."""
+        q = (q or "").strip()
+        if not q:
+            return self
+        number = q.rpartition("-")[2]
+        by_number = Q(pk=int(number)) if is_id(number) else Q(pk__in=[])
+        return self.filter(by_number | Q(tip__description__icontains=q) | Q(tip__people__icontains=q))
 
 
 class Case(models.Model):

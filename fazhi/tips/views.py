@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -62,14 +61,7 @@ def case_list(request):
     _require(perms.can_see_cases(scope))
     cases = Case.objects.visible_to(request.user)
     state = request.GET.get("state", "")
-    if state == "open":
-        cases = cases.open()
-    elif state == "overdue":
-        cases = cases.overdue()
-    elif state == "urgent":
-        cases = cases.filter(urgent=True, status=Status.RECEIVED)
-    elif state in Status.values:
-        cases = cases.filter(status=state)
+    cases = cases.in_state(state)
     category = request.GET.get("category", "")
     if category in Category.values:
         cases = cases.filter(tip__category=category)
@@ -93,10 +85,7 @@ def case_list(request):
     if request.GET.get("mine") == "1":
         cases = cases.filter(owner=request.user)
     q = request.GET.get("q", "").strip()
-    if q:
-        number = q.rpartition("-")[2]
-        by_number = Q(pk=int(number)) if is_id(number) else Q(pk__in=[])
-        cases = cases.filter(by_number | Q(tip__description__icontains=q) | Q(tip__people__icontains=q))
+    cases = cases.search(q)
     cases = cases.select_related("tip__school", "tip__school_class", "owner").order_by("-tip__created_at", "-pk")
     page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()

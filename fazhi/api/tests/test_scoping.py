@@ -249,3 +249,20 @@ def test_offset_is_capped_like_the_pages_count(client, apiworld):
     assert response.status_code == 200 and response.json()["items"] == []
     response = client.get("/api/v1/schools", {"offset": COUNT_CAP + 1}, **headers)
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "offset"]
+
+
+def test_case_filters_are_the_case_lists(client, apiworld):
+    """`state` and `q` mean what they mean on the case list page (one implementation: Case.objects)."""
+    user = apiworld.committee_admin
+    headers = bearer(issue_key(user))
+    case = apiworld.here.case
+    Case.objects.filter(pk=case.pk).update(urgent=True)
+    mine = Case.objects.visible_to(user)
+    for state in ("urgent", "open", "overdue", "received"):
+        got = {c["id"] for c in client.get("/api/v1/cases", {"state": state}, **headers).json()["items"]}
+        assert got == set(mine.in_state(state).values_list("pk", flat=True)), state
+    assert case.pk in set(mine.in_state("urgent").values_list("pk", flat=True))
+    for q in (str(case.pk), f"T-2026-{case.pk}", "有人被打", "没有这回事"):
+        got = {c["id"] for c in client.get("/api/v1/cases", {"q": q}, **headers).json()["items"]}
+        assert got == set(mine.search(q).values_list("pk", flat=True)), q
+    assert client.get("/api/v1/cases", {"q": "有人被打"}, **headers).json()["count"] >= 1
