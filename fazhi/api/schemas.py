@@ -24,8 +24,18 @@ def choice(choices) -> Any:
     return Literal[tuple(choices.values)]
 
 
-def _blank_is_none(value: str):
-    return value or None
+def _attr(path: str, *, blank_is_none: bool = False):
+    """A resolver for an output field that reads a dotted path of the object ("school.name", "tip.place"):
+    None when a link on the way is empty (a null foreign key), or, with `blank_is_none`, when the value is ""."""
+
+    def resolve(obj):
+        for name in path.split("."):
+            obj = getattr(obj, name)
+            if obj is None:
+                return None
+        return (obj or None) if blank_is_none else obj
+
+    return staticmethod(resolve)
 
 
 def _empty_is_none(value):
@@ -71,13 +81,8 @@ class SchoolOut(Schema):
     latitude: float | None
     longitude: float | None
 
-    @staticmethod
-    def resolve_region(obj):
-        return obj.region_id
-
-    @staticmethod
-    def resolve_region_name(obj):
-        return obj.region.name
+    resolve_region = _attr("region_id")
+    resolve_region_name = _attr("region.name")
 
     @staticmethod
     def resolve_latitude(obj):
@@ -100,13 +105,8 @@ class ClassOut(Schema):
     homeroom_teacher: str
     student_count: int
 
-    @staticmethod
-    def resolve_school(obj):
-        return obj.school_id
-
-    @staticmethod
-    def resolve_school_name(obj):
-        return obj.school.name
+    resolve_school = _attr("school_id")
+    resolve_school_name = _attr("school.name")
 
 
 class OfficerOut(Schema):
@@ -120,13 +120,8 @@ class OfficerOut(Schema):
     status: choice(Officer.Status)
     status_changed_on: datetime.date | None
 
-    @staticmethod
-    def resolve_unit(obj):
-        return obj.unit_id
-
-    @staticmethod
-    def resolve_unit_name(obj):
-        return obj.unit.name
+    resolve_unit = _attr("unit_id")
+    resolve_unit_name = _attr("unit.name")
 
 
 class AssignmentOut(Schema):
@@ -146,33 +141,13 @@ class AssignmentOut(Schema):
     ended_on: datetime.date | None
     end_reason: choice(Assignment.EndReason) | None
 
-    @staticmethod
-    def resolve_officer(obj):
-        return obj.officer_id
-
-    @staticmethod
-    def resolve_officer_name(obj):
-        return obj.officer.name
-
-    @staticmethod
-    def resolve_school(obj):
-        return obj.school_id
-
-    @staticmethod
-    def resolve_school_name(obj):
-        return obj.school.name
-
-    @staticmethod
-    def resolve_school_class(obj):
-        return obj.school_class_id
-
-    @staticmethod
-    def resolve_class_name(obj):
-        return obj.school_class.name if obj.school_class_id else None
-
-    @staticmethod
-    def resolve_end_reason(obj):
-        return _blank_is_none(obj.end_reason)
+    resolve_officer = _attr("officer_id")
+    resolve_officer_name = _attr("officer.name")
+    resolve_school = _attr("school_id")
+    resolve_school_name = _attr("school.name")
+    resolve_school_class = _attr("school_class_id")
+    resolve_class_name = _attr("school_class.name")
+    resolve_end_reason = _attr("end_reason", blank_is_none=True)
 
 
 # ---- activities --------------------------------------------------------------------------------------------
@@ -188,9 +163,7 @@ class EvidenceOut(Schema):
     name: str
     size: int
 
-    @staticmethod
-    def resolve_name(obj):
-        return obj.original_name
+    resolve_name = _attr("original_name")
 
 
 class ActivityOut(Schema):
@@ -216,13 +189,8 @@ class ActivityOut(Schema):
     recorded_at: datetime.datetime
     evidence: list[EvidenceOut]
 
-    @staticmethod
-    def resolve_school(obj):
-        return obj.school_id
-
-    @staticmethod
-    def resolve_school_name(obj):
-        return obj.school.name
+    resolve_school = _attr("school_id")
+    resolve_school_name = _attr("school.name")
 
     @staticmethod
     def resolve_classes(obj):
@@ -232,17 +200,9 @@ class ActivityOut(Schema):
     def resolve_topics(obj):
         return [str(t) for t in (obj.topics or [])]
 
-    @staticmethod
-    def resolve_officer(obj):
-        return obj.officer_id
-
-    @staticmethod
-    def resolve_officer_name(obj):
-        return obj.officer.name if obj.officer_id else None
-
-    @staticmethod
-    def resolve_recorded_at(obj):
-        return obj.created_at
+    resolve_officer = _attr("officer_id")
+    resolve_officer_name = _attr("officer.name")
+    resolve_recorded_at = _attr("created_at")
 
     @staticmethod
     def resolve_evidence(obj):
@@ -289,57 +249,24 @@ class CaseSummary(Schema):
     received_at: datetime.datetime
     handler: str | None
 
-    @staticmethod
-    def resolve_id(obj):
-        return obj.pk
-
-    @staticmethod
-    def resolve_number(obj):
-        return obj.tip.number
+    resolve_id = _attr("pk")
+    resolve_number = _attr("tip.number")
 
     @staticmethod
     def resolve_overdue(obj):
         return obj.overdue_reason() or None
 
-    @staticmethod
-    def resolve_category(obj):
-        return obj.tip.category
-
-    @staticmethod
-    def resolve_channel(obj):
-        return obj.tip.channel
-
-    @staticmethod
-    def resolve_school(obj):
-        return obj.tip.school_id
-
-    @staticmethod
-    def resolve_school_name(obj):
-        return obj.tip.school.name
-
-    @staticmethod
-    def resolve_school_class(obj):
-        return obj.tip.school_class_id
-
-    @staticmethod
-    def resolve_class_name(obj):
-        return obj.tip.school_class.name if obj.tip.school_class_id else None
-
-    @staticmethod
-    def resolve_received_at(obj):
-        return obj.tip.created_at
+    resolve_category = _attr("tip.category")
+    resolve_channel = _attr("tip.channel")
+    resolve_school = _attr("tip.school_id")
+    resolve_school_name = _attr("tip.school.name")
+    resolve_school_class = _attr("tip.school_class_id")
+    resolve_class_name = _attr("tip.school_class.name")
+    resolve_received_at = _attr("tip.created_at")
 
     @staticmethod
     def resolve_handler(obj):
         return str(obj.owner) if obj.owner_id else None
-
-
-def _tip(name):
-    return staticmethod(lambda obj: getattr(obj.tip, name))
-
-
-def _tip_or_none(name):
-    return staticmethod(lambda obj: getattr(obj.tip, name) or None)
 
 
 class CaseOut(CaseSummary):
@@ -370,14 +297,14 @@ class CaseOut(CaseSummary):
     appealed_on: datetime.date | None
     recheck_result: str | None
 
-    resolve_in_danger = _tip("in_danger")
-    resolve_description = _tip("description")
-    resolve_occurred = _tip_or_none("occurred")
-    resolve_place = _tip_or_none("place")
-    resolve_people = _tip_or_none("people")
-    resolve_reporter_name = _tip_or_none("reporter_name")
-    resolve_reporter_contact = _tip_or_none("reporter_contact")
-    resolve_reporter_role = _tip_or_none("reporter_role")
+    resolve_in_danger = _attr("tip.in_danger")
+    resolve_description = _attr("tip.description")
+    resolve_occurred = _attr("tip.occurred", blank_is_none=True)
+    resolve_place = _attr("tip.place", blank_is_none=True)
+    resolve_people = _attr("tip.people", blank_is_none=True)
+    resolve_reporter_name = _attr("tip.reporter_name", blank_is_none=True)
+    resolve_reporter_contact = _attr("tip.reporter_contact", blank_is_none=True)
+    resolve_reporter_role = _attr("tip.reporter_role", blank_is_none=True)
 
     @staticmethod
     def resolve_entered_by(obj):
@@ -387,21 +314,10 @@ class CaseOut(CaseSummary):
     def resolve_photos(obj):
         return obj.tip.photos.count()
 
-    @staticmethod
-    def resolve_conclusion(obj):
-        return _blank_is_none(obj.conclusion)
-
-    @staticmethod
-    def resolve_response(obj):
-        return _blank_is_none(obj.response)
-
-    @staticmethod
-    def resolve_decision(obj):
-        return _blank_is_none(obj.decision)
-
-    @staticmethod
-    def resolve_recheck_result(obj):
-        return _blank_is_none(obj.recheck_result)
+    resolve_conclusion = _attr("conclusion", blank_is_none=True)
+    resolve_response = _attr("response", blank_is_none=True)
+    resolve_decision = _attr("decision", blank_is_none=True)
+    resolve_recheck_result = _attr("recheck_result", blank_is_none=True)
 
 
 # ---- surveys -----------------------------------------------------------------------------------------------
@@ -416,9 +332,7 @@ class SurveyOut(Schema):
     min_group: int = Field(
         description=gettext_noop("Answers of a group are shown only from this many respondents"))
 
-    @staticmethod
-    def resolve_questionnaire(obj):
-        return obj.questionnaire.title
+    resolve_questionnaire = _attr("questionnaire.title")
 
 
 class GroupOut(Schema):
@@ -432,9 +346,7 @@ class GroupOut(Schema):
         description=gettext_noop("Its answers are suppressed (small group or complementary suppression)"))
     flagged: bool
 
-    @staticmethod
-    def resolve_id(obj):
-        return obj.key
+    resolve_id = _attr("key")
 
 
 class OptionOut(Schema):
