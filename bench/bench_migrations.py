@@ -32,12 +32,14 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bench_province as province
+from bench_province import peak_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fazhi_bench_migrate"
@@ -47,51 +49,12 @@ LOCK_TIMEOUT_MS = 10_000
 TARGET_BLOCKED_S = 1.0
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _psql_admin(url: str, sql: str) -> str:
-    import dj_database_url
-
-    cfg = dj_database_url.parse(url)
-    cmd = ["psql", "-h", cfg["HOST"] or "127.0.0.1", "-p", str(cfg["PORT"] or 5432), "-U", cfg["USER"] or "postgres",
-           "-d", "postgres", "-tAc", sql]
-    env = {**os.environ, **({"PGPASSWORD": cfg["PASSWORD"]} if cfg["PASSWORD"] else {})}
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout.strip()  # noqa: S603
-
-
 def setup_django(url: str, scale: float) -> None:
-    import dj_database_url
-
-    name = dj_database_url.parse(url)["NAME"]
-    if os.environ.get("BENCH_REBUILD") == "1":
-        _psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
-    if _psql_admin(url, "SELECT 1 FROM pg_database WHERE datname = '" + name.replace("'", "") + "'") != "1":  # noqa: S608 — quotes removed  # nosec B608
-        _psql_admin(url, f'CREATE DATABASE "{name}"')
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fazhi.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
+    """The province copy: created, migrated (a copy left half-migrated by an interrupted run) and filled once,
+    as bench_province.py does for its own."""
+    if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench_migrations needs PostgreSQL (--database-url postgres://...)")
-    call_command("migrate", verbosity=0, interactive=False)  # a copy left half-migrated by an interrupted run
-    from fazhi.org.models import School
-
-    if not School.objects.exists():
-        print(f"bench_migrations: generating the province at scale {scale} into {name} (once; reused later)",
-              flush=True)
-        t = time.perf_counter()
-        call_command("generate_province", scale=scale, verbosity=0)
-        print(f"bench_migrations: generated in {time.perf_counter() - t:.0f} s", flush=True)
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    province.setup_django(url, scale)
 
 
 # ---- the probe ------------------------------------------------------------------------------------------

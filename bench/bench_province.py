@@ -49,11 +49,13 @@ def _psql(url: str, sql: str) -> str:
     cfg = dj_database_url.parse(url)
     admin = ["psql", "-h", cfg["HOST"] or "127.0.0.1", "-p", str(cfg["PORT"] or 5432), "-U", cfg["USER"] or "postgres",
              "-d", "postgres", "-tAc", sql]
-    return subprocess.run(admin, check=True, capture_output=True, text=True).stdout.strip()  # noqa: S603
+    env = {**os.environ, **({"PGPASSWORD": cfg["PASSWORD"]} if cfg["PASSWORD"] else {})}
+    return subprocess.run(admin, check=True, capture_output=True, text=True, env=env).stdout.strip()  # noqa: S603
 
 
 def setup_django(url: str, scale: float) -> None:
-    """Create (when missing), migrate and fill the province database, then point Django at it."""
+    """Create (when missing), migrate and fill the province database, then point Django at it (also used by
+    bench_migrations.py for its own copy)."""
     import dj_database_url
 
     name = dj_database_url.parse(url)["NAME"]
